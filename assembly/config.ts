@@ -1,0 +1,130 @@
+// The plugin's section of the Orthanc configuration, validated. Unknown keys and wrong types
+// are logged and never widen what the share allows: a wrong type keeps the safe default.
+import { JSON } from "assemblyscript-json/assembly";
+import { log, LOG_ERROR, LOG_WARNING } from "./host";
+
+export const SECTION = "WebDavShare";
+const CORE_ROOT = "/webdav";
+
+export class Config {
+  enable: bool = true;
+  root: string = CORE_ROOT;
+  deleteAllowed: bool = false;
+  uploadAllowed: bool = true;
+  asciiNames: bool = false;
+  maxCachedInstances: i32 = 100000;
+  reconcileIntervalSeconds: i32 = 10;
+  /** Tests only: a path component with this prefix makes the module trap on purpose. */
+  testTrapName: string = "";
+}
+
+export enum ConfigOutcome {
+  Serve = 0,
+  Disabled = 1,
+  Refused = 2,
+}
+
+export class ConfigResult {
+  constructor(public config: Config, public outcome: ConfigOutcome) {}
+}
+
+const KNOWN_KEYS: Array<string> = [
+  "Enable", "Root", "DeleteAllowed", "UploadAllowed", "AsciiNames",
+  "MaxCachedInstances", "ReconcileIntervalSeconds", "TestTrapName",
+];
+
+function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
+  const value = section.get(key);
+  if (value === null) return fallback;
+  if (value.isBool) return (<JSON.Bool>value).valueOf();
+  log(LOG_ERROR, SECTION + "." + key + " must be true or false; using " + (fallback ? "true" : "false"));
+  return fallback;
+}
+
+function readInt(section: JSON.Obj, key: string, fallback: i32, min: i32, max: i32): i32 {
+  const value = section.get(key);
+  if (value === null) return fallback;
+  if (value.isInteger) {
+    const n = (<JSON.Integer>value).valueOf();
+    if (n >= <i64>min && n <= <i64>max) return <i32>n;
+  }
+  log(LOG_ERROR, SECTION + "." + key + " must be a whole number from " + min.toString() + " to " +
+    max.toString() + "; using " + fallback.toString());
+  return fallback;
+}
+
+function readString(section: JSON.Obj, key: string, fallback: string): string {
+  const value = section.get(key);
+  if (value === null) return fallback;
+  if (value.isString) return (<JSON.Str>value).valueOf();
+  log(LOG_ERROR, SECTION + "." + key + " must be a string; using \"" + fallback + "\"");
+  return fallback;
+}
+
+/** "/webdav/" and "webdav" both mean "/webdav"; null when the root cannot be used. */
+export function normalizeRoot(root: string): string | null {
+  let value = root.trim();
+  if (!value.startsWith("/")) value = "/" + value;
+  while (value.length > 1 && value.endsWith("/")) value = value.substring(0, value.length - 1);
+  if (value.length < 2) return null;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    const allowed = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) ||
+      (code >= 0x61 && code <= 0x7a) || code == 0x2d || code == 0x5f || code == 0x2e || code == 0x2f;
+    if (!allowed) return null;
+  }
+  if (value.includes("//") || value.includes("/./") || value.includes("/../") || value.endsWith("/..")) return null;
+  return value;
+}
+
+/** Reads the whole Orthanc configuration (as the shim got it from Orthanc) and decides. */
+export function readConfiguration(orthancConfiguration: string): ConfigResult {
+  const config = new Config();
+  const parsed = JSON.parse(orthancConfiguration);
+  if (!parsed.isObj) {
+    log(LOG_ERROR, "the Orthanc configuration is not a JSON object; the share is not served");
+    return new ConfigResult(config, ConfigOutcome.Refused);
+  }
+  const top = <JSON.Obj>parsed;
+  const sectionValue = top.get(SECTION);
+  if (sectionValue !== null) {
+    if (!sectionValue.isObj) {
+      log(LOG_ERROR, "\"" + SECTION + "\" must be a JSON object; the share is not served");
+      return new ConfigResult(config, ConfigOutcome.Refused);
+    }
+    const section = <JSON.Obj>sectionValue;
+    const keys = section.keys;
+    for (let i = 0; i < keys.length; i++) {
+      if (!KNOWN_KEYS.includes(keys[i])) {
+        log(LOG_WARNING, "unknown option " + SECTION + "." + keys[i] + " is ignored (known: " + KNOWN_KEYS.join(", ") + ")");
+      }
+    }
+    config.enable = readBool(section, "Enable", config.enable);
+    config.deleteAllowed = readBool(section, "DeleteAllowed", config.deleteAllowed);
+    config.uploadAllowed = readBool(section, "UploadAllowed", config.uploadAllowed);
+    config.asciiNames = readBool(section, "AsciiNames", config.asciiNames);
+    config.maxCachedInstances = readInt(section, "MaxCachedInstances", config.maxCachedInstances, 1000, 100000000);
+    config.reconcileIntervalSeconds = readInt(section, "ReconcileIntervalSeconds", config.reconcileIntervalSeconds, 1, 86400);
+    config.testTrapName = readString(section, "TestTrapName", config.testTrapName);
+    const root = normalizeRoot(readString(section, "Root", config.root));
+    if (root === null) {
+      log(LOG_ERROR, SECTION + ".Root must be a URI path such as \"/webdav\" (letters, digits, - _ . /); the share is not served");
+      return new ConfigResult(config, ConfigOutcome.Refused);
+    }
+    config.root = root;
+  }
+  if (!config.enable) return new ConfigResult(config, ConfigOutcome.Disabled);
+
+  // orthanc.md §1: the core's own share (WebDavEnabled, true by default) at the same root
+  // makes Orthanc 1.10.1 fail at start-up and crash.
+  const coreShare = top.get("WebDavEnabled");
+  const coreShareOn = coreShare === null || !coreShare.isBool || (<JSON.Bool>coreShare).valueOf();
+  if (coreShareOn && config.root == CORE_ROOT) {
+    log(LOG_ERROR, "Orthanc's built-in WebDAV share is enabled at " + CORE_ROOT +
+      ", the root this plugin was asked to serve. The plugin's share is NOT served. Fix: set " +
+      "\"WebDavEnabled\": false in the Orthanc configuration (or give \"" + SECTION +
+      "\": { \"Root\": \"/another-root\" }).");
+    return new ConfigResult(config, ConfigOutcome.Refused);
+  }
+  return new ConfigResult(config, ConfigOutcome.Serve);
+}

@@ -1,0 +1,89 @@
+// The instances of a series, fetched when the series is first needed and kept in a cache
+// bounded by a total number of instances (configuration "MaxCachedInstances"). The least
+// recently used series leave first. Entries are checked again after a NewInstance change.
+
+export class Instance {
+  constructor(
+    public id: string,
+    public sopInstanceUid: string,
+    public fileSize: u64,
+    public receptionDate: string,
+  ) {}
+}
+
+export class InstanceList {
+  /** The change sequence number up to which this list is known to be complete. */
+  checkedAtSeq: i64 = 0;
+  lastUse: u64 = 0;
+  constructor(public seriesId: string, public instances: Array<Instance>) {}
+}
+
+export class InstanceCache {
+  private lists: Map<string, InstanceList> = new Map<string, InstanceList>();
+  private useClock: u64 = 0;
+  total: i32 = 0;
+
+  constructor(public maxInstances: i32) {}
+
+  get(seriesId: string): InstanceList | null {
+    if (!this.lists.has(seriesId)) return null;
+    const list = this.lists.get(seriesId);
+    this.useClock += 1;
+    list.lastUse = this.useClock;
+    return list;
+  }
+
+  put(list: InstanceList): void {
+    this.drop(list.seriesId);
+    this.useClock += 1;
+    list.lastUse = this.useClock;
+    this.lists.set(list.seriesId, list);
+    this.total += list.instances.length;
+    this.evict(list.seriesId);
+  }
+
+  drop(seriesId: string): void {
+    if (!this.lists.has(seriesId)) return;
+    this.total -= this.lists.get(seriesId).instances.length;
+    this.lists.delete(seriesId);
+  }
+
+  /** Removes one deleted instance from whichever list holds it. */
+  dropInstance(instanceId: string): void {
+    const lists = this.lists.values();
+    for (let i = 0; i < lists.length; i++) {
+      const instances = lists[i].instances;
+      for (let j = 0; j < instances.length; j++) {
+        if (instances[j].id == instanceId) {
+          instances.splice(j, 1);
+          this.total--;
+          return;
+        }
+      }
+    }
+  }
+
+  clear(): void {
+    this.lists.clear();
+    this.total = 0;
+  }
+
+  get seriesCount(): i32 {
+    return this.lists.size;
+  }
+
+  /** Evicts least recently used lists until the bound holds; `keep` is never evicted. */
+  private evict(keep: string): void {
+    while (this.total > this.maxInstances && this.lists.size > 1) {
+      const lists = this.lists.values();
+      let oldest: InstanceList | null = null;
+      for (let i = 0; i < lists.length; i++) {
+        const candidate = lists[i];
+        if (candidate.seriesId == keep) continue;
+        if (oldest === null || candidate.lastUse < oldest.lastUse) oldest = candidate;
+      }
+      if (oldest === null) return;
+      this.drop(oldest.seriesId);
+    }
+  }
+}

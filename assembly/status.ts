@@ -1,0 +1,43 @@
+// The JSON answered by the plugin's status route (GET /webdav-share/status).
+import { Catalog } from "./catalog";
+import { Config } from "./config";
+import { InstanceCache } from "./instances";
+import { Synchronizer } from "./sync";
+import { formatShareDate } from "./clock";
+
+export function jsonString(value: string): string {
+  const parts = new Array<string>();
+  parts.push("\"");
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c == 0x22) parts.push("\\\"");
+    else if (c == 0x5c) parts.push("\\\\");
+    else if (c < 0x20) parts.push("\\u" + c.toString(16).padStart(4, "0"));
+    else parts.push(String.fromCharCode(c));
+  }
+  parts.push("\"");
+  return parts.join("");
+}
+
+export function formatStatus(config: Config, catalog: Catalog, cache: InstanceCache, sync: Synchronizer,
+  traps: i32, memoryBytes: f64): string {
+  return "{" +
+    "\"Root\":" + jsonString(config.root) + "," +
+    "\"CatalogReady\":" + (sync.loaded ? "true" : "false") + "," +
+    "\"Patients\":" + catalog.patients.size.toString() + "," +
+    "\"Studies\":" + catalog.studies.size.toString() + "," +
+    "\"Series\":" + catalog.series.size.toString() + "," +
+    "\"CachedSeries\":" + cache.seriesCount.toString() + "," +
+    "\"CachedInstances\":" + cache.total.toString() + "," +
+    "\"MaxCachedInstances\":" + cache.maxInstances.toString() + "," +
+    "\"LastChangeSeq\":" + sync.lastSeq.toString() + "," +
+    "\"LastSync\":" + jsonString(sync.lastSyncAt > 0 ? formatShareDate(sync.lastSyncAt) : "") + "," +
+    "\"CatalogLoadMs\":" + (<i64>Math.round(sync.loadMs)).toString() + "," +
+    "\"Reconciliations\":" + sync.reconciliations.toString() + "," +
+    "\"Traps\":" + traps.toString() + "," +
+    "\"ModuleMemoryBytes\":" + (<i64>Math.round(memoryBytes)).toString() + "," +
+    "\"DeleteAllowed\":" + (config.deleteAllowed ? "true" : "false") + "," +
+    "\"UploadAllowed\":" + (config.uploadAllowed ? "true" : "false") + "," +
+    "\"AsciiNames\":" + (config.asciiNames ? "true" : "false") +
+    "}";
+}

@@ -1,0 +1,269 @@
+// Keeps the catalog equal to Orthanc's database (orthanc.md §3):
+// - at start, patients, studies and series are loaded in pages of the REST API;
+// - at the start of every request, new entries of GET /changes are applied;
+// - deletions leave no trace in /changes: they arrive as Deleted events the shim queued from
+//   Orthanc's change callback, and a periodic cheap reconciliation (counts from /statistics,
+//   then the id lists only when a count differs) catches what another Orthanc sharing the
+//   database deleted.
+// It also fetches the instances of a series for the views (the ResourceSource).
+import { JSON } from "assemblyscript-json/assembly";
+import { Catalog, Patient, Study, Series } from "./catalog";
+import { Instance, InstanceCache, InstanceList } from "./instances";
+import { ResourceSource } from "./views";
+import { restGet, nowMs, log, LOG_INFO, LOG_WARNING } from "./host";
+
+const PAGE = 1000;
+
+function parseObject(bytes: Uint8Array | null): JSON.Obj | null {
+  if (bytes === null) return null;
+  const value = JSON.parse(bytes);
+  return value.isObj ? <JSON.Obj>value : null;
+}
+
+function parseArray(bytes: Uint8Array | null): JSON.Arr | null {
+  if (bytes === null) return null;
+  const value = JSON.parse(bytes);
+  return value.isArr ? <JSON.Arr>value : null;
+}
+
+function text(object: JSON.Obj | null, key: string): string {
+  if (object === null) return "";
+  const value = object.get(key);
+  return value !== null && value.isString ? (<JSON.Str>value).valueOf() : "";
+}
+
+function integer(object: JSON.Obj | null, key: string): i64 {
+  if (object === null) return 0;
+  const value = object.get(key);
+  return value !== null && value.isInteger ? (<JSON.Integer>value).valueOf() : 0;
+}
+
+function tags(object: JSON.Obj, key: string): JSON.Obj | null {
+  return object.getObj(key);
+}
+
+export function patientFromJson(o: JSON.Obj): Patient {
+  const t = tags(o, "MainDicomTags");
+  return new Patient(text(o, "ID"), text(t, "PatientID"), text(t, "PatientName"), text(o, "LastUpdate"));
+}
+
+export function studyFromJson(o: JSON.Obj): Study {
+  const t = tags(o, "MainDicomTags");
+  const p = tags(o, "PatientMainDicomTags");
+  return new Study(text(o, "ID"), text(o, "ParentPatient"), text(p, "PatientID"), text(p, "PatientName"),
+    text(t, "StudyDate"), text(t, "StudyDescription"), text(t, "StudyInstanceUID"), text(o, "LastUpdate"));
+}
+
+export function seriesFromJson(o: JSON.Obj): Series {
+  const t = tags(o, "MainDicomTags");
+  return new Series(text(o, "ID"), text(o, "ParentStudy"), text(t, "Modality"), text(t, "SeriesDescription"),
+    text(t, "SeriesInstanceUID"), text(o, "LastUpdate"));
+}
+
+export class Synchronizer extends ResourceSource {
+  loaded: bool = false;
+  lastSeq: i64 = 0;
+  /** The newest change that may have added an instance to a series we hold in the cache. */
+  newInstanceSeq: i64 = 0;
+  loadMs: f64 = 0;
+  lastSyncAt: f64 = 0;
+  lastReconcileAt: f64 = 0;
+  reconciliations: i32 = 0;
+  reconcileIntervalMs: f64 = 10000;
+
+  constructor(public catalog: Catalog, public cache: InstanceCache) {
+    super();
+  }
+
+  // ---- loading ---------------------------------------------------------------------------
+
+  private loadLevel(level: string): void {
+    let since = 0;
+    for (;;) {
+      const page = parseArray(restGet("/" + level + "?expand&since=" + since.toString() + "&limit=" + PAGE.toString()));
+      if (page === null) return;
+      const items = page.valueOf();
+      for (let i = 0; i < items.length; i++) {
+        if (!items[i].isObj) continue;
+        const o = <JSON.Obj>items[i];
+        if (level == "patients") this.catalog.upsertPatient(patientFromJson(o));
+        else if (level == "studies") this.catalog.upsertStudy(studyFromJson(o));
+        else this.catalog.upsertSeries(seriesFromJson(o));
+      }
+      if (items.length < PAGE) return;
+      since += PAGE;
+    }
+  }
+
+  /** Loads the whole catalog; changes older than the start of the load are not replayed. */
+  load(): void {
+    const started = nowMs();
+    const last = parseObject(restGet("/changes?last"));
+    this.catalog.clear();
+    this.cache.clear();
+    this.lastSeq = integer(last, "Last");
+    this.newInstanceSeq = this.lastSeq;
+    this.loadLevel("patients");
+    this.loadLevel("studies");
+    this.loadLevel("series");
+    this.loaded = true;
+    this.loadMs = nowMs() - started;
+    this.lastSyncAt = nowMs();
+    this.lastReconcileAt = this.lastSyncAt;
+    log(LOG_INFO, "catalog loaded in " + (<i64>Math.round(this.loadMs)).toString() + " ms: " +
+      this.catalog.patients.size.toString() + " patients, " + this.catalog.studies.size.toString() +
+      " studies, " + this.catalog.series.size.toString() + " series");
+  }
+
+  // ---- changes ---------------------------------------------------------------------------
+
+  private refetch(level: string, id: string): void {
+    const o = parseObject(restGet("/" + level + "/" + id));
+    if (o === null) {
+      this.catalog.remove(id); // gone again before we looked
+      return;
+    }
+    if (level == "patients") this.catalog.upsertPatient(patientFromJson(o));
+    else if (level == "studies") this.catalog.upsertStudy(studyFromJson(o));
+    else {
+      const series = seriesFromJson(o);
+      if (!this.catalog.upsertSeries(series)) {
+        this.refetch("studies", series.parentStudy);
+        this.catalog.upsertSeries(series);
+      }
+    }
+  }
+
+  /** Applies the change log since the last call: the start of every request. */
+  sync(): void {
+    if (!this.loaded) {
+      this.load();
+      return;
+    }
+    const patients = new Set<string>();
+    const studies = new Set<string>();
+    const series = new Set<string>();
+    for (;;) {
+      const answer = parseObject(restGet("/changes?since=" + this.lastSeq.toString() + "&limit=" + PAGE.toString()));
+      if (answer === null) break;
+      const changes = answer.getArr("Changes");
+      if (changes !== null) {
+        const items = changes.valueOf();
+        for (let i = 0; i < items.length; i++) {
+          if (!items[i].isObj) continue;
+          const change = <JSON.Obj>items[i];
+          const level = text(change, "ResourceType");
+          const id = text(change, "ID");
+          if (level == "Patient") patients.add(id);
+          else if (level == "Study") studies.add(id);
+          else if (level == "Series") series.add(id);
+          else if (level == "Instance") this.newInstanceSeq = integer(change, "Seq");
+        }
+      }
+      const last = integer(answer, "Last");
+      if (last > this.lastSeq) this.lastSeq = last;
+      const done = answer.get("Done");
+      if (done === null || !done.isBool || (<JSON.Bool>done).valueOf()) break;
+    }
+    // Parents first, so that children find them.
+    const p = patients.values();
+    for (let i = 0; i < p.length; i++) this.refetch("patients", p[i]);
+    const s = studies.values();
+    for (let i = 0; i < s.length; i++) this.refetch("studies", s[i]);
+    const e = series.values();
+    for (let i = 0; i < e.length; i++) this.refetch("series", e[i]);
+    this.lastSyncAt = nowMs();
+  }
+
+  /** A Deleted event queued by the shim. level: 0 patient, 1 study, 2 series, 3 instance. */
+  deleted(level: i32, id: string): void {
+    if (level == 3) this.cache.dropInstance(id);
+    else if (level == 2) {
+      this.catalog.removeSeries(id);
+      this.cache.drop(id);
+    } else if (level == 1) this.catalog.removeStudy(id);
+    else if (level == 0) this.catalog.removePatient(id);
+  }
+
+  // ---- reconciliation --------------------------------------------------------------------
+
+  private reconcileLevel(level: string, known: Array<string>): void {
+    const list = parseArray(restGet("/" + level));
+    if (list === null) return;
+    const items = list.valueOf();
+    const present = new Set<string>();
+    for (let i = 0; i < items.length; i++) {
+      if (items[i].isString) present.add((<JSON.Str>items[i]).valueOf());
+    }
+    for (let i = 0; i < known.length; i++) {
+      if (!present.has(known[i])) this.deleted(level == "patients" ? 0 : level == "studies" ? 1 : 2, known[i]);
+    }
+    const ids = present.values();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const isKnown = level == "patients" ? this.catalog.patients.has(id)
+        : level == "studies" ? this.catalog.studies.has(id) : this.catalog.series.has(id);
+      if (!isKnown) this.refetch(level, id);
+    }
+  }
+
+  /** Called by the shim's timer; cheap unless Orthanc's counts differ from the catalog's. */
+  tick(): void {
+    if (!this.loaded) {
+      this.load();
+      return;
+    }
+    if (nowMs() - this.lastReconcileAt < this.reconcileIntervalMs) return;
+    this.sync();
+    this.lastReconcileAt = nowMs();
+    const stats = parseObject(restGet("/statistics"));
+    if (stats === null) return;
+    if (integer(stats, "CountPatients") == <i64>this.catalog.patients.size &&
+        integer(stats, "CountStudies") == <i64>this.catalog.studies.size &&
+        integer(stats, "CountSeries") == <i64>this.catalog.series.size) return;
+    this.reconciliations++;
+    log(LOG_WARNING, "catalog differs from Orthanc's counts (another Orthanc sharing the database?): reconciling");
+    this.reconcileLevel("patients", this.catalog.patients.keys());
+    this.reconcileLevel("studies", this.catalog.studies.keys());
+    this.reconcileLevel("series", this.catalog.series.keys());
+    this.catalog.pruneEmpty();
+  }
+
+  // ---- ResourceSource --------------------------------------------------------------------
+
+  instancesOf(seriesId: string): Array<Instance> | null {
+    if (!this.catalog.series.has(seriesId)) return null;
+    const cached = this.cache.get(seriesId);
+    if (cached !== null && cached.checkedAtSeq >= this.newInstanceSeq) return cached.instances;
+    const answer = parseArray(restGet("/series/" + seriesId + "/instances"));
+    if (answer === null) {
+      this.cache.drop(seriesId);
+      return null;
+    }
+    const known = new Map<string, string>();
+    if (cached !== null) {
+      for (let i = 0; i < cached.instances.length; i++) known.set(cached.instances[i].id, cached.instances[i].receptionDate);
+    }
+    const instances = new Array<Instance>();
+    const items = answer.valueOf();
+    for (let i = 0; i < items.length; i++) {
+      if (!items[i].isObj) continue;
+      const o = <JSON.Obj>items[i];
+      const id = text(o, "ID");
+      let reception = known.has(id) ? known.get(id) : "";
+      if (reception.length == 0) {
+        const body = restGet("/instances/" + id + "/metadata/ReceptionDate");
+        if (body !== null) reception = String.UTF8.decode(body.buffer, false);
+      }
+      instances.push(new Instance(id, text(tags(o, "MainDicomTags"), "SOPInstanceUID"), <u64>integer(o, "FileSize"), reception));
+    }
+    const list = new InstanceList(seriesId, instances);
+    list.checkedAtSeq = this.lastSeq;
+    this.cache.put(list);
+    return instances;
+  }
+
+  resourceJson(level: string, id: string): Uint8Array | null {
+    return restGet("/" + level + "/" + id);
+  }
+}

@@ -1,0 +1,23 @@
+// Traps on purpose, for the test that shows a trap never takes Orthanc down. Active only when
+// the configuration names a prefix (WebDavShare.TestTrapName); off by default.
+
+let depth: i32 = 0;
+
+function recurseForever(n: i32): i32 {
+  depth = n;
+  return recurseForever(n + 1) + 1;
+}
+
+/** Traps if `component` starts with `prefix`; the rest of the name chooses the kind of trap. */
+export function trapIfAsked(prefix: string, component: string): void {
+  if (prefix.length == 0 || !component.startsWith(prefix)) return;
+  const kind = component.substring(prefix.length);
+  if (kind == "-oob") {
+    store<u8>(<usize>0xfffffff0, 1); // beyond the linear memory
+  } else if (kind == "-stack") {
+    depth = recurseForever(0);
+  } else if (kind == "-abort") {
+    throw new Error("trap requested by the test configuration");
+  }
+  unreachable();
+}

@@ -1,0 +1,472 @@
+// The four views of the catalog and the uploads folder: which names exist at a path, what each
+// one is, and the listing of a folder. Layout as the built-in share (orthanc.md §4):
+//   by-patients/{PatientID} - {PatientName}/{StudyDate} - {StudyDescription}/{Modality} - {SeriesDescription}/<id>.dcm
+//   by-studies/{PatientID} - {PatientName} - {StudyDescription}/<series>/<id>.dcm
+//   by-dates/YYYY/YYYY-MM/<study as by-studies>/<series>/<id>.dcm
+//   by-uids/{StudyInstanceUID}/{SeriesInstanceUID}/{SOPInstanceUID}.dcm, with study.json, series.json
+// Where the built-in is wrong, this is right: a path that does not exist resolves to null
+// (answered 404) at every depth, and studies without a valid StudyDate are listed in
+// by-dates/NO_DATE_FOLDER instead of vanishing.
+import { Catalog, Patient, Study, Series } from "./catalog";
+import { Config } from "./config";
+import { Instance } from "./instances";
+import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
+import { ByteWriter } from "./wire";
+
+export const BY_PATIENTS = "by-patients";
+export const BY_STUDIES = "by-studies";
+export const BY_DATES = "by-dates";
+export const BY_UIDS = "by-uids";
+export const UPLOADS = "uploads";
+export const STUDY_JSON = "study.json";
+export const SERIES_JSON = "series.json";
+export const NO_DATE_FOLDER = "No study date";
+export const DICOM_EXTENSION = ".dcm";
+export const MIME_DICOM = "application/dicom";
+export const MIME_JSON = "application/json";
+
+/** Where the views get what the catalog does not hold. */
+export abstract class ResourceSource {
+  /** The instances of a series, or null when Orthanc no longer has the series. */
+  abstract instancesOf(seriesId: string): Array<Instance> | null;
+  /** GET /studies/{id} or /series/{id} ("studies" or "series"), or null when missing. */
+  abstract resourceJson(level: string, id: string): Uint8Array | null;
+}
+
+export enum NodeKind {
+  Root,
+  ViewRoot,
+  Patient,
+  Study,
+  Series,
+  Year,
+  Month,
+  NoDate,
+  Uploads,
+  InstanceFile,
+  StudyJson,
+  SeriesJson,
+}
+
+/** What a path names. `id` is the resource's Orthanc id, or the year / month of by-dates. */
+export class Node {
+  constructor(public kind: NodeKind, public view: string, public id: string, public parentId: string = "") {}
+
+  get isFolder(): bool {
+    return this.kind != NodeKind.InstanceFile && this.kind != NodeKind.StudyJson && this.kind != NodeKind.SeriesJson;
+  }
+}
+
+/** A file to send: an instance's DICOM file (read by the shim) or inline content. */
+export class FileAnswer {
+  constructor(public mime: string, public date: string, public instanceId: string, public content: Uint8Array | null) {}
+}
+
+/** A valid DICOM date-time as the share needs it (YYYYMMDDTHHMMSS), else the fallback. */
+export function shareDate(value: string, fallback: string): string {
+  if (value.length < 15 || value.charCodeAt(8) != 0x54) return fallback;
+  for (let i = 0; i < 15; i++) {
+    if (i == 8) continue;
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return fallback;
+  }
+  return value.substring(0, 15);
+}
+
+/** "YYYY-MM" of a StudyDate that has a plausible year and month, or null. */
+export function studyMonth(studyDate: string): string | null {
+  const value = studyDate.trim();
+  if (value.length != 8) return null;
+  for (let i = 0; i < 8; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return null;
+  }
+  const month = I32.parseInt(value.substring(4, 6));
+  const day = I32.parseInt(value.substring(6, 8));
+  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+  return value.substring(0, 4) + "-" + value.substring(4, 6);
+}
+
+/** The by-dates tree: month folders per year, studies per month, the newest date of each. */
+class DateIndex {
+  years: Map<string, Array<string>> = new Map<string, Array<string>>();
+  months: Map<string, Array<string>> = new Map<string, Array<string>>();
+  folderDates: Map<string, string> = new Map<string, string>();
+  undated: Array<string> = new Array<string>();
+
+  private touch(key: string, date: string): void {
+    if (!this.folderDates.has(key) || this.folderDates.get(key) < date) this.folderDates.set(key, date);
+  }
+
+  constructor(catalog: Catalog) {
+    const studies = catalog.studies.values();
+    for (let i = 0; i < studies.length; i++) {
+      const study = studies[i];
+      const month = studyMonth(study.studyDate);
+      if (month === null) {
+        this.undated.push(study.id);
+        this.touch(NO_DATE_FOLDER, study.lastUpdate);
+        continue;
+      }
+      const year = month.substring(0, 4);
+      if (!this.years.has(year)) this.years.set(year, new Array<string>());
+      if (!this.months.has(month)) {
+        this.months.set(month, new Array<string>());
+        this.years.get(year).push(month);
+      }
+      this.months.get(month).push(study.id);
+      this.touch(year, study.lastUpdate);
+      this.touch(month, study.lastUpdate);
+    }
+  }
+}
+
+class Entry {
+  constructor(public isFolder: bool, public name: string, public size: u64, public mime: string, public date: string) {}
+}
+
+export class Views {
+  private cachedGeneration: u32 = 0xffffffff;
+  private indexes: Map<string, NamedChildren> = new Map<string, NamedChildren>();
+  private listings: Map<string, ArrayBuffer> = new Map<string, ArrayBuffer>();
+  private dateIndex: DateIndex | null = null;
+  /** The date shown for folders that have none of their own (root, view roots). */
+  now: string = "19700101T000000";
+
+  constructor(public catalog: Catalog, public config: Config, public source: ResourceSource) {}
+
+  // ---- naming of each folder's children -------------------------------------------------
+
+  private invalidateIfChanged(): void {
+    if (this.cachedGeneration == this.catalog.generation) return;
+    this.cachedGeneration = this.catalog.generation;
+    this.indexes.clear();
+    this.listings.clear();
+    this.dateIndex = null;
+  }
+
+  private dates(): DateIndex {
+    this.invalidateIfChanged();
+    let index = this.dateIndex;
+    if (index === null) {
+      index = new DateIndex(this.catalog);
+      this.dateIndex = index;
+    }
+    return index;
+  }
+
+  private name(raw: string): string {
+    return sanitizeName(raw, this.config.asciiNames);
+  }
+
+  private patientName(patient: Patient): string {
+    return this.name(joinFields([patient.patientId, patient.patientName]));
+  }
+
+  /** by-studies and by-dates: "{PatientID} - {PatientName} - {StudyDescription}". */
+  private studyNameWithPatient(study: Study): string {
+    return this.name(joinFields([study.patientId, study.patientName, study.studyDescription]));
+  }
+
+  /** by-patients: "{StudyDate} - {StudyDescription}". */
+  private studyNameInPatient(study: Study): string {
+    return this.name(joinFields([study.studyDate, study.studyDescription]));
+  }
+
+  private seriesName(series: Series): string {
+    return this.name(joinFields([series.modality, series.seriesDescription]));
+  }
+
+  private studyCandidates(ids: Array<string>, withPatient: bool, byUid: bool): Array<Candidate> {
+    const result = new Array<Candidate>();
+    for (let i = 0; i < ids.length; i++) {
+      if (!this.catalog.studies.has(ids[i])) continue;
+      const study = this.catalog.studies.get(ids[i]);
+      const name = byUid ? this.name(study.studyInstanceUid)
+        : withPatient ? this.studyNameWithPatient(study) : this.studyNameInPatient(study);
+      result.push(new Candidate(name, study.id));
+    }
+    return result;
+  }
+
+  /** The named children of a catalog folder; `key` says which folder (see the cases below). */
+  private index(key: string): NamedChildren {
+    this.invalidateIfChanged();
+    if (this.indexes.has(key)) return this.indexes.get(key);
+    const candidates = new Array<Candidate>();
+    const kind = key.charAt(0);
+    const id = key.substring(2);
+    if (key == "P") {
+      const patients = this.catalog.patients.values();
+      for (let i = 0; i < patients.length; i++) {
+        if (patients[i].studies.length == 0) continue;
+        candidates.push(new Candidate(this.patientName(patients[i]), patients[i].id));
+      }
+    } else if (key == "S" || key == "U") {
+      const candidatesOfAll = this.studyCandidates(this.catalog.studies.keys(), true, key == "U");
+      for (let i = 0; i < candidatesOfAll.length; i++) candidates.push(candidatesOfAll[i]);
+    } else if (kind == "p") {
+      if (this.catalog.patients.has(id)) {
+        const own = this.studyCandidates(this.catalog.patients.get(id).studies, false, false);
+        for (let i = 0; i < own.length; i++) candidates.push(own[i]);
+      }
+    } else if (kind == "m") {
+      // studies of a by-dates month, or of the folder of studies without a date
+      const dates = this.dates();
+      const ids = id == NO_DATE_FOLDER ? dates.undated
+        : dates.months.has(id) ? dates.months.get(id) : new Array<string>();
+      const own = this.studyCandidates(ids, true, false);
+      for (let i = 0; i < own.length; i++) candidates.push(own[i]);
+    } else if (kind == "s" || kind == "u") {
+      if (this.catalog.studies.has(id)) {
+        const seriesIds = this.catalog.studies.get(id).series;
+        for (let i = 0; i < seriesIds.length; i++) {
+          if (!this.catalog.series.has(seriesIds[i])) continue;
+          const series = this.catalog.series.get(seriesIds[i]);
+          const name = kind == "u" ? this.name(series.seriesInstanceUid) : this.seriesName(series);
+          candidates.push(new Candidate(name, series.id));
+        }
+      }
+    }
+    const named = assignUniqueNames(candidates, "");
+    this.indexes.set(key, named);
+    return named;
+  }
+
+  /** Instances of a series named "<Orthanc id>.dcm", or "<SOPInstanceUID>.dcm" in by-uids. */
+  private instanceNames(instances: Array<Instance>, bySopUid: bool): NamedChildren {
+    const candidates = new Array<Candidate>();
+    for (let i = 0; i < instances.length; i++) {
+      const instance = instances[i];
+      candidates.push(new Candidate(bySopUid ? this.name(instance.sopInstanceUid) : instance.id, instance.id));
+    }
+    return assignUniqueNames(candidates, DICOM_EXTENSION);
+  }
+
+  // ---- path resolution -------------------------------------------------------------------
+
+  /** What `path` names, or null when nothing of that name exists (answered 404). */
+  resolve(path: Array<string>): Node | null {
+    const n = path.length;
+    if (n == 0) return new Node(NodeKind.Root, "", "");
+    const view = path[0];
+    if (view == UPLOADS) {
+      return n == 1 && this.config.uploadAllowed ? new Node(NodeKind.Uploads, UPLOADS, "") : null;
+    }
+    if (view != BY_PATIENTS && view != BY_STUDIES && view != BY_DATES && view != BY_UIDS) return null;
+    if (n == 1) return new Node(NodeKind.ViewRoot, view, "");
+    if (view == BY_PATIENTS) {
+      const patientId = this.index("P").find(path[1]);
+      if (patientId === null) return null;
+      if (n == 2) return new Node(NodeKind.Patient, view, patientId);
+      const studyId = this.index("p/" + patientId).find(path[2]);
+      return studyId === null ? null : this.resolveBelowStudy(path, 3, view, studyId);
+    }
+    if (view == BY_STUDIES) {
+      const studyId = this.index("S").find(path[1]);
+      return studyId === null ? null : this.resolveBelowStudy(path, 2, view, studyId);
+    }
+    if (view == BY_DATES) {
+      const dates = this.dates();
+      if (path[1] == NO_DATE_FOLDER) {
+        if (dates.undated.length == 0) return null;
+        if (n == 2) return new Node(NodeKind.NoDate, view, NO_DATE_FOLDER);
+        const studyId = this.index("m/" + NO_DATE_FOLDER).find(path[2]);
+        return studyId === null ? null : this.resolveBelowStudy(path, 3, view, studyId);
+      }
+      const year = path[1];
+      if (!dates.years.has(year)) return null;
+      if (n == 2) return new Node(NodeKind.Year, view, year);
+      const month = path[2];
+      if (!dates.years.get(year).includes(month)) return null;
+      if (n == 3) return new Node(NodeKind.Month, view, month);
+      const studyId = this.index("m/" + month).find(path[3]);
+      return studyId === null ? null : this.resolveBelowStudy(path, 4, view, studyId);
+    }
+    // by-uids
+    const studyId = this.index("U").find(path[1]);
+    if (studyId === null) return null;
+    if (n == 2) return new Node(NodeKind.Study, view, studyId);
+    if (path[2] == STUDY_JSON) return n == 3 ? new Node(NodeKind.StudyJson, view, studyId) : null;
+    const seriesId = this.index("u/" + studyId).find(path[2]);
+    if (seriesId === null) return null;
+    if (n == 3) return new Node(NodeKind.Series, view, seriesId);
+    if (path[3] == SERIES_JSON) return n == 4 ? new Node(NodeKind.SeriesJson, view, seriesId) : null;
+    return n == 4 ? this.resolveInstance(seriesId, path[3], true) : null;
+  }
+
+  private resolveBelowStudy(path: Array<string>, at: i32, view: string, studyId: string): Node | null {
+    const n = path.length;
+    if (at == n) return new Node(NodeKind.Study, view, studyId);
+    const seriesId = this.index("s/" + studyId).find(path[at]);
+    if (seriesId === null) return null;
+    if (at + 1 == n) return new Node(NodeKind.Series, view, seriesId);
+    return at + 2 == n ? this.resolveInstance(seriesId, path[at + 1], false) : null;
+  }
+
+  private resolveInstance(seriesId: string, name: string, bySopUid: bool): Node | null {
+    const instances = this.source.instancesOf(seriesId);
+    if (instances === null) return null;
+    const instanceId = this.instanceNames(instances, bySopUid).find(name);
+    return instanceId === null ? null : new Node(NodeKind.InstanceFile, "", instanceId, seriesId);
+  }
+
+  // ---- listings --------------------------------------------------------------------------
+
+  /**
+   * Writes the listing of a folder node for the shim (wire.h: u32 count, then per entry
+   * u8 isFolder, u64 size, u8-prefixed MIME type, u8-prefixed date, u16-prefixed name).
+   * Listings that depend on the catalog alone are kept until the catalog changes.
+   */
+  writeListing(node: Node, out: ByteWriter): void {
+    this.invalidateIfChanged();
+    const cacheKey = this.listingCacheKey(node);
+    if (cacheKey !== null && this.listings.has(cacheKey)) {
+      out.bytes(this.listings.get(cacheKey));
+      return;
+    }
+    const start = out.length;
+    const entries = this.entries(node);
+    out.u32(<u32>entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      out.u8(entry.isFolder ? 1 : 0);
+      out.u64(entry.size);
+      out.shortString(entry.mime);
+      out.shortString(entry.date);
+      out.mediumString(entry.name);
+    }
+    if (cacheKey !== null) {
+      const copy = new ArrayBuffer(out.length - start);
+      memory.copy(changetype<usize>(copy), out.dataStart + <usize>start, <usize>(out.length - start));
+      this.listings.set(cacheKey, copy);
+    }
+  }
+
+  /** Folders whose listing holds no instance and no JSON size can be cached. */
+  private listingCacheKey(node: Node): string | null {
+    switch (node.kind) {
+      case NodeKind.ViewRoot:
+      case NodeKind.Patient:
+      case NodeKind.Year:
+      case NodeKind.Month:
+      case NodeKind.NoDate:
+        return node.kind.toString() + "/" + node.view + "/" + node.id;
+      case NodeKind.Study:
+        return node.view == BY_UIDS ? null : node.kind.toString() + "/" + node.view + "/" + node.id;
+    }
+    return null;
+  }
+
+  private folderEntries(named: NamedChildren, kind: string): Array<Entry> {
+    const result = new Array<Entry>();
+    for (let i = 0; i < named.size; i++) {
+      result.push(new Entry(true, named.names[i], 0, "", this.folderDate(kind, named.ids[i])));
+    }
+    return result;
+  }
+
+  private folderDate(kind: string, id: string): string {
+    let value = "";
+    if (kind == "patient" && this.catalog.patients.has(id)) value = this.catalog.patients.get(id).lastUpdate;
+    else if (kind == "study" && this.catalog.studies.has(id)) value = this.catalog.studies.get(id).lastUpdate;
+    else if (kind == "series" && this.catalog.series.has(id)) value = this.catalog.series.get(id).lastUpdate;
+    else if (kind == "date") {
+      const dates = this.dates();
+      if (dates.folderDates.has(id)) value = dates.folderDates.get(id);
+    }
+    return shareDate(value, this.now);
+  }
+
+  private entries(node: Node): Array<Entry> {
+    switch (node.kind) {
+      case NodeKind.Root: {
+        const result = new Array<Entry>();
+        const names = [BY_DATES, BY_PATIENTS, BY_STUDIES, BY_UIDS];
+        for (let i = 0; i < names.length; i++) result.push(new Entry(true, names[i], 0, "", this.now));
+        if (this.config.uploadAllowed) result.push(new Entry(true, UPLOADS, 0, "", this.now));
+        return result;
+      }
+      case NodeKind.ViewRoot: {
+        if (node.view == BY_PATIENTS) return this.folderEntries(this.index("P"), "patient");
+        if (node.view == BY_STUDIES) return this.folderEntries(this.index("S"), "study");
+        if (node.view == BY_UIDS) return this.folderEntries(this.index("U"), "study");
+        const dates = this.dates();
+        const result = new Array<Entry>();
+        const years = dates.years.keys();
+        years.sort();
+        for (let i = 0; i < years.length; i++) result.push(new Entry(true, years[i], 0, "", this.folderDate("date", years[i])));
+        if (dates.undated.length > 0) result.push(new Entry(true, NO_DATE_FOLDER, 0, "", this.folderDate("date", NO_DATE_FOLDER)));
+        return result;
+      }
+      case NodeKind.Year: {
+        const months = this.dates().years.get(node.id).slice(0);
+        months.sort();
+        const result = new Array<Entry>();
+        for (let i = 0; i < months.length; i++) result.push(new Entry(true, months[i], 0, "", this.folderDate("date", months[i])));
+        return result;
+      }
+      case NodeKind.Month:
+      case NodeKind.NoDate:
+        return this.folderEntries(this.index("m/" + node.id), "study");
+      case NodeKind.Patient:
+        return this.folderEntries(this.index("p/" + node.id), "study");
+      case NodeKind.Study: {
+        if (node.view != BY_UIDS) return this.folderEntries(this.index("s/" + node.id), "series");
+        const result = this.folderEntries(this.index("u/" + node.id), "series");
+        this.addJsonEntry(result, STUDY_JSON, "studies", node.id);
+        return result;
+      }
+      case NodeKind.Series:
+        return this.instanceEntries(node);
+      case NodeKind.Uploads:
+        return new Array<Entry>();
+    }
+    return new Array<Entry>();
+  }
+
+  private addJsonEntry(entries: Array<Entry>, name: string, level: string, id: string): void {
+    const content = this.source.resourceJson(level, id);
+    if (content === null) return;
+    entries.push(new Entry(false, name, <u64>content.length, MIME_JSON, this.folderDate(level == "studies" ? "study" : "series", id)));
+  }
+
+  private instanceEntries(node: Node): Array<Entry> {
+    const result = new Array<Entry>();
+    const instances = this.source.instancesOf(node.id);
+    if (instances !== null) {
+      const named = this.instanceNames(instances, node.view == BY_UIDS);
+      const byId = new Map<string, Instance>();
+      for (let i = 0; i < instances.length; i++) byId.set(instances[i].id, instances[i]);
+      for (let i = 0; i < named.size; i++) {
+        const instance = byId.get(named.ids[i]);
+        result.push(new Entry(false, named.names[i], instance.fileSize, MIME_DICOM, shareDate(instance.receptionDate, this.now)));
+      }
+    }
+    if (node.view == BY_UIDS) this.addJsonEntry(result, SERIES_JSON, "series", node.id);
+    return result;
+  }
+
+  // ---- files -----------------------------------------------------------------------------
+
+  /** The file a path names, or null. */
+  file(node: Node): FileAnswer | null {
+    if (node.kind == NodeKind.InstanceFile) {
+      const instances = this.source.instancesOf(node.parentId);
+      if (instances === null) return null;
+      for (let i = 0; i < instances.length; i++) {
+        if (instances[i].id == node.id) {
+          return new FileAnswer(MIME_DICOM, shareDate(instances[i].receptionDate, this.now), node.id, null);
+        }
+      }
+      return null;
+    }
+    if (node.kind == NodeKind.StudyJson || node.kind == NodeKind.SeriesJson) {
+      const isStudy = node.kind == NodeKind.StudyJson;
+      const content = this.source.resourceJson(isStudy ? "studies" : "series", node.id);
+      if (content === null) return null;
+      return new FileAnswer(MIME_JSON, this.folderDate(isStudy ? "study" : "series", node.id), "", content);
+    }
+    return null;
+  }
+}

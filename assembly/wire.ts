@@ -1,0 +1,155 @@
+// The byte formats that cross the boundary with the shim (mirrored in plugin-shim/wire.h).
+// The shim writes a request into the input buffer and the module answers in the output
+// buffer; both live in module memory and are only valid until the next call.
+// All integers are little-endian; strings are UTF-8 with a length prefix.
+
+export class ByteWriter {
+  buffer: ArrayBuffer;
+  length: i32 = 0;
+
+  constructor(capacity: i32 = 4096) {
+    this.buffer = new ArrayBuffer(capacity);
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  get dataStart(): usize {
+    return changetype<usize>(this.buffer);
+  }
+
+  private reserve(extra: i32): usize {
+    const needed = this.length + extra;
+    if (needed > this.buffer.byteLength) {
+      let capacity = this.buffer.byteLength * 2;
+      if (capacity < needed) capacity = needed;
+      const grown = new ArrayBuffer(capacity);
+      memory.copy(changetype<usize>(grown), changetype<usize>(this.buffer), <usize>this.length);
+      this.buffer = grown;
+    }
+    const at = changetype<usize>(this.buffer) + <usize>this.length;
+    this.length = needed;
+    return at;
+  }
+
+  u8(value: i32): void {
+    store<u8>(this.reserve(1), <u8>value);
+  }
+
+  u16(value: i32): void {
+    store<u16>(this.reserve(2), <u16>value);
+  }
+
+  u32(value: u32): void {
+    store<u32>(this.reserve(4), value);
+  }
+
+  u64(value: u64): void {
+    store<u64>(this.reserve(8), value);
+  }
+
+  raw(ptr: usize, length: i32): void {
+    memory.copy(this.reserve(length), ptr, <usize>length);
+  }
+
+  bytes(data: ArrayBuffer): void {
+    this.raw(changetype<usize>(data), data.byteLength);
+  }
+
+  /** A string with a u8 length prefix; longer strings are cut (only short ASCII goes here). */
+  shortString(text: string): void {
+    const data = String.UTF8.encode(text, false);
+    const length = data.byteLength < 255 ? data.byteLength : 255;
+    this.u8(length);
+    this.raw(changetype<usize>(data), length);
+  }
+
+  /** A string with a u16 length prefix (names are capped well below 65535 bytes). */
+  mediumString(text: string): void {
+    const data = String.UTF8.encode(text, false);
+    const length = data.byteLength < 65535 ? data.byteLength : 65535;
+    this.u16(length);
+    this.raw(changetype<usize>(data), length);
+  }
+
+  /** A string with a u32 length prefix. */
+  longBytes(data: ArrayBuffer): void {
+    this.u32(<u32>data.byteLength);
+    this.bytes(data);
+  }
+
+  /** Overwrites a u32 written earlier (a count known only at the end). */
+  patchU32(offset: i32, value: u32): void {
+    store<u32>(changetype<usize>(this.buffer) + <usize>offset, value);
+  }
+
+  /** A copy of what was written, to keep beyond the next reset. */
+  snapshot(): ArrayBuffer {
+    const copy = new ArrayBuffer(this.length);
+    memory.copy(changetype<usize>(copy), changetype<usize>(this.buffer), <usize>this.length);
+    return copy;
+  }
+}
+
+/** Reads the request the shim wrote; every read is bounds-checked and fails softly. */
+export class ByteReader {
+  ptr: usize;
+  end: usize;
+  ok: bool = true;
+
+  constructor(ptr: usize, length: i32) {
+    this.ptr = ptr;
+    this.end = ptr + <usize>length;
+  }
+
+  u32(): u32 {
+    if (this.ptr + 4 > this.end) {
+      this.ok = false;
+      return 0;
+    }
+    const value = load<u32>(this.ptr);
+    this.ptr += 4;
+    return value;
+  }
+
+  /** A string with a u32 length prefix. */
+  string(): string {
+    const length = this.u32();
+    if (!this.ok || this.ptr + <usize>length > this.end) {
+      this.ok = false;
+      return "";
+    }
+    const text = String.UTF8.decodeUnsafe(this.ptr, <usize>length, false);
+    this.ptr += <usize>length;
+    return text;
+  }
+
+  /** The path components of a WebDAV callback: a u32 count, then that many strings. */
+  components(): Array<string> {
+    const count = this.u32();
+    const result = new Array<string>();
+    for (let i: u32 = 0; i < count && this.ok; i++) result.push(this.string());
+    return result;
+  }
+
+  rest(): string {
+    const text = String.UTF8.decodeUnsafe(this.ptr, this.end - this.ptr, false);
+    this.ptr = this.end;
+    return text;
+  }
+}
+
+/** One input buffer, reused, grown on demand; the shim asks for it with `input(size)`. */
+let inputBuffer = new ArrayBuffer(4096);
+
+export function reserveInput(size: i32): usize {
+  if (size > inputBuffer.byteLength) inputBuffer = new ArrayBuffer(size);
+  return changetype<usize>(inputBuffer);
+}
+
+export function inputReader(length: i32): ByteReader {
+  return new ByteReader(changetype<usize>(inputBuffer), length < inputBuffer.byteLength ? length : inputBuffer.byteLength);
+}
+
+export const output = new ByteWriter(65536);

@@ -1,0 +1,51 @@
+/* The WebAssembly module as the rest of the shim sees it (mirrors assembly/index.ts).
+ * guest.c is the only unit that includes the wasm2c output: it takes the one lock around the
+ * module, checks every pointer and length that comes out of it, contains traps (log, count,
+ * re-instantiate, re-configure) and copies answers out so that no pointer into module memory
+ * outlives a call. */
+#ifndef WEBDAV_GUEST_H
+#define WEBDAV_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* An answer copied out of module memory; release with guest_buffer_free. */
+typedef struct {
+  uint8_t* data;
+  size_t size;
+} guest_buffer_t;
+
+void guest_buffer_free(guest_buffer_t* buffer);
+
+/* What the module answers when a call did not complete. */
+#define GUEST_TRAPPED (-1000)
+#define GUEST_FAILED (-1001)
+
+typedef enum {
+  GUEST_IS_EXISTING_FOLDER,
+  GUEST_LIST_FOLDER,
+  GUEST_RETRIEVE_FILE,
+  GUEST_STORE_FILE,
+  GUEST_CREATE_FOLDER,
+  GUEST_DELETE_ITEM
+} guest_path_op_t;
+
+/* Instantiates the module and hands it Orthanc's configuration. Returns the module's answer
+ * to `configure` (assembly/index.ts), or GUEST_TRAPPED / GUEST_FAILED. */
+int32_t guest_start(const char* configuration, guest_buffer_t* answer);
+void guest_stop(void);
+
+/* One WebDAV callback. The return value is the export's; `answer` (may be NULL) receives the
+ * output buffer when the export returns a length >= 0. */
+int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer);
+
+void guest_tick(void);
+int32_t guest_status(guest_buffer_t* answer);
+
+/* Orthanc's change callback may not wait for the module lock (orthanc.md §3): it only queues
+ * the deletion, and the next call into the module applies it. level: 0 patient .. 3 instance. */
+void guest_queue_deletion(int32_t level, const char* id);
+
+uint32_t guest_trap_count(void);
+
+#endif

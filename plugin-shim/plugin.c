@@ -1,0 +1,253 @@
+/* Orthanc's entry points and the WebDAV collection callbacks. Thin: each callback hands the
+ * path to the module (guest.h) and turns its answer into SDK calls; no naming, no policy. */
+#include "plugin.h"
+#include "guest.h"
+#include "wire.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef PLUGIN_VERSION
+#define PLUGIN_VERSION "0.0.0"
+#endif
+
+static OrthancPluginContext* context_ = NULL;
+
+OrthancPluginContext* plugin_context(void) {
+  return context_;
+}
+
+/* ---- WebDAV collection ---- */
+
+static OrthancPluginErrorCode is_existing_folder(uint8_t* isExisting, uint32_t pathSize,
+                                                 const char* const* pathItems, void* payload) {
+  (void)payload;
+  int32_t result = guest_path_call(GUEST_IS_EXISTING_FOLDER, pathSize, pathItems, NULL);
+  if (result < 0) return OrthancPluginErrorCode_InternalError;
+  *isExisting = result == 1;
+  return OrthancPluginErrorCode_Success;
+}
+
+static OrthancPluginErrorCode list_folder(uint8_t* isExisting, OrthancPluginWebDavCollection* collection,
+                                          OrthancPluginWebDavAddFile addFile, OrthancPluginWebDavAddFolder addFolder,
+                                          uint32_t pathSize, const char* const* pathItems, void* payload) {
+  (void)payload;
+  guest_buffer_t answer = {NULL, 0};
+  int32_t result = guest_path_call(GUEST_LIST_FOLDER, pathSize, pathItems, &answer);
+  if (result == -1) {
+    *isExisting = 0;
+    return OrthancPluginErrorCode_Success;
+  }
+  if (result < 0) return OrthancPluginErrorCode_InternalError;
+  wire_reader_t reader;
+  wire_init(&reader, answer.data, answer.size);
+  uint32_t count = wire_u32(&reader);
+  OrthancPluginErrorCode code = OrthancPluginErrorCode_Success;
+  char mime[256], date[256], name[1024];
+  for (uint32_t i = 0; i < count && reader.ok && code == OrthancPluginErrorCode_Success; i++) {
+    uint8_t isFolder = wire_u8(&reader);
+    uint64_t size = wire_u64(&reader);
+    wire_string(&reader, 1, mime, sizeof mime);
+    wire_string(&reader, 1, date, sizeof date);
+    wire_string(&reader, 2, name, sizeof name);
+    if (!reader.ok) break;
+    code = isFolder ? addFolder(collection, name, date) : addFile(collection, name, size, mime, date);
+  }
+  guest_buffer_free(&answer);
+  if (!reader.ok) return OrthancPluginErrorCode_InternalError;
+  *isExisting = 1;
+  return code;
+}
+
+static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* collection,
+                                            OrthancPluginWebDavRetrieveFile retrieveFile, uint32_t pathSize,
+                                            const char* const* pathItems, void* payload) {
+  (void)payload;
+  guest_buffer_t answer = {NULL, 0};
+  int32_t result = guest_path_call(GUEST_RETRIEVE_FILE, pathSize, pathItems, &answer);
+  if (result == -1) return OrthancPluginErrorCode_Success; /* not calling retrieveFile: 404 */
+  if (result < 0) return OrthancPluginErrorCode_InternalError;
+  wire_reader_t reader;
+  wire_init(&reader, answer.data, answer.size);
+  char mime[256], date[256], instance[256];
+  wire_string(&reader, 1, mime, sizeof mime);
+  wire_string(&reader, 1, date, sizeof date);
+  uint8_t kind = wire_u8(&reader);
+  uint32_t length = 0;
+  const uint8_t* bytes = wire_bytes(&reader, &length);
+  OrthancPluginErrorCode code = OrthancPluginErrorCode_InternalError;
+  if (reader.ok && kind == 2) {
+    code = retrieveFile(collection, bytes, length, mime, date);
+  } else if (reader.ok && kind == 1 && length < sizeof instance) {
+    /* The module names the instance; its bytes go from Orthanc to the client through the
+     * shim only, outside the module lock. */
+    memcpy(instance, bytes, length);
+    instance[length] = '\0';
+    OrthancPluginMemoryBuffer dicom;
+    memset(&dicom, 0, sizeof dicom);
+    if (OrthancPluginGetDicomForInstance(context_, &dicom, instance) == OrthancPluginErrorCode_Success) {
+      code = retrieveFile(collection, dicom.data, dicom.size, mime, date);
+      OrthancPluginFreeMemoryBuffer(context_, &dicom);
+    } else {
+      code = OrthancPluginErrorCode_Success; /* deleted meanwhile: 404 */
+    }
+  }
+  guest_buffer_free(&answer);
+  return code;
+}
+
+/* StoreFile, CreateFolder and DeleteItem report success through *isReadOnly, inverted with
+ * respect to the SDK's documentation (orthanc.md §1): 1 means done (201/204), 0 refused (403). */
+static OrthancPluginErrorCode answer_write(int32_t result, uint8_t* isReadOnly) {
+  if (result < 0) return OrthancPluginErrorCode_InternalError;
+  *isReadOnly = result == 1;
+  return OrthancPluginErrorCode_Success;
+}
+
+static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
+                                         const void* data, uint64_t size, void* payload) {
+  (void)payload;
+  (void)data;
+  (void)size;
+  return answer_write(guest_path_call(GUEST_STORE_FILE, pathSize, pathItems, NULL), isReadOnly);
+}
+
+static OrthancPluginErrorCode create_folder(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
+                                            void* payload) {
+  (void)payload;
+  return answer_write(guest_path_call(GUEST_CREATE_FOLDER, pathSize, pathItems, NULL), isReadOnly);
+}
+
+static OrthancPluginErrorCode delete_item(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
+                                          void* payload) {
+  (void)payload;
+  return answer_write(guest_path_call(GUEST_DELETE_ITEM, pathSize, pathItems, NULL), isReadOnly);
+}
+
+/* ---- status route ---- */
+
+static OrthancPluginErrorCode status_route(OrthancPluginRestOutput* output, const char* url,
+                                           const OrthancPluginHttpRequest* request) {
+  (void)url;
+  if (request->method != OrthancPluginHttpMethod_Get) {
+    OrthancPluginSendMethodNotAllowed(context_, output, "GET");
+    return OrthancPluginErrorCode_Success;
+  }
+  guest_buffer_t answer = {NULL, 0};
+  if (guest_status(&answer) < 0) return OrthancPluginErrorCode_InternalError;
+  /* The version is the shim's: it names the .so that is installed. */
+  char prefix[64];
+  int n = snprintf(prefix, sizeof prefix, "{\"Version\":\"%s\",", PLUGIN_VERSION);
+  size_t total = (size_t)n + (answer.size > 0 ? answer.size - 1 : 0);
+  char* body = malloc(total + 1);
+  if (body == NULL || answer.size < 2) {
+    free(body);
+    guest_buffer_free(&answer);
+    return OrthancPluginErrorCode_InternalError;
+  }
+  memcpy(body, prefix, (size_t)n);
+  memcpy(body + n, answer.data + 1, answer.size - 1); /* the module's object without its "{" */
+  OrthancPluginAnswerBuffer(context_, output, body, total, "application/json");
+  free(body);
+  guest_buffer_free(&answer);
+  return OrthancPluginErrorCode_Success;
+}
+
+/* ---- catalog timer and change events ---- */
+
+static pthread_t timer_thread;
+static int timer_running = 0;
+static int timer_stop = 0;
+static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t timer_wake = PTHREAD_COND_INITIALIZER;
+
+static void* timer_main(void* unused) {
+  (void)unused;
+  pthread_mutex_lock(&timer_lock);
+  while (!timer_stop) {
+    pthread_mutex_unlock(&timer_lock);
+    guest_tick(); /* the first tick loads the catalog */
+    pthread_mutex_lock(&timer_lock);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    if (!timer_stop) pthread_cond_timedwait(&timer_wake, &timer_lock, &until);
+  }
+  pthread_mutex_unlock(&timer_lock);
+  return NULL;
+}
+
+static OrthancPluginErrorCode on_change(OrthancPluginChangeType changeType, OrthancPluginResourceType resourceType,
+                                        const char* resourceId) {
+  if (changeType == OrthancPluginChangeType_OrthancStarted) {
+    pthread_mutex_lock(&timer_lock);
+    if (!timer_running && pthread_create(&timer_thread, NULL, timer_main, NULL) == 0) timer_running = 1;
+    pthread_mutex_unlock(&timer_lock);
+  } else if (changeType == OrthancPluginChangeType_Deleted && resourceId != NULL) {
+    guest_queue_deletion((int32_t)resourceType, resourceId);
+  }
+  return OrthancPluginErrorCode_Success;
+}
+
+/* ---- entry points ---- */
+
+#define EXPORTED __attribute__((visibility("default")))
+
+EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
+  context_ = context;
+  if (!OrthancPluginCheckVersionAdvanced(context, 1, 10, 1)) {
+    OrthancPluginLogError(context, "WebDAV plugin: needs Orthanc 1.10.1 or later; not started");
+    return -1;
+  }
+  OrthancPluginSetDescription(context, "WebDAV share of the DICOM store, with the logic in WebAssembly");
+  char* configuration = OrthancPluginGetConfiguration(context);
+  if (configuration == NULL) {
+    OrthancPluginLogError(context, "WebDAV plugin: cannot read the configuration; the share is not served");
+    return 0;
+  }
+  guest_buffer_t answer = {NULL, 0};
+  int32_t result = guest_start(configuration, &answer);
+  OrthancPluginFreeString(context, configuration);
+  wire_reader_t reader;
+  wire_init(&reader, answer.data, answer.size);
+  uint8_t outcome = wire_u8(&reader);
+  char root[256];
+  wire_string(&reader, 1, root, sizeof root);
+  int serve = result >= 0 && reader.ok && outcome == 0;
+  guest_buffer_free(&answer);
+  if (!serve) {
+    /* The module has logged why (disabled, or a configuration error naming the fix). */
+    if (result < 0) OrthancPluginLogError(context, "WebDAV plugin: the module failed to start; the share is not served");
+    return 0;
+  }
+  OrthancPluginRegisterWebDavCollection(context, root, is_existing_folder, list_folder, retrieve_file, store_file,
+                                        create_folder, delete_item, NULL);
+  OrthancPluginRegisterRestCallback(context, STATUS_ROUTE, status_route);
+  OrthancPluginRegisterOnChangeCallback(context, on_change);
+  char line[400];
+  snprintf(line, sizeof line, "WebDAV plugin %s: serving the share at %s (status at %s)", PLUGIN_VERSION, root,
+           STATUS_ROUTE);
+  OrthancPluginLogWarning(context, line);
+  return 0;
+}
+
+EXPORTED void OrthancPluginFinalize(void) {
+  pthread_mutex_lock(&timer_lock);
+  timer_stop = 1;
+  pthread_cond_broadcast(&timer_wake);
+  int running = timer_running;
+  pthread_mutex_unlock(&timer_lock);
+  if (running) pthread_join(timer_thread, NULL);
+  guest_stop();
+}
+
+EXPORTED const char* OrthancPluginGetName(void) {
+  return PLUGIN_NAME;
+}
+
+EXPORTED const char* OrthancPluginGetVersion(void) {
+  return PLUGIN_VERSION;
+}

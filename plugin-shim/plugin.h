@@ -1,0 +1,11 @@
+#ifndef WEBDAV_PLUGIN_H
+#define WEBDAV_PLUGIN_H
+
+#include <orthanc/OrthancCPlugin.h>
+
+#define PLUGIN_NAME "webdav-share"
+#define STATUS_ROUTE "/webdav-share/status"
+
+OrthancPluginContext* plugin_context(void);
+
+#endif
