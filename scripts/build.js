@@ -1,0 +1,30 @@
+// npm run build: AssemblyScript -> WebAssembly -> C -> build/plugin/libOrthancWebDavShare.so
+// (CMakeLists.txt has the steps; cmake-js drives CMake).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from './system-packages.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const PLUGIN = path.join(ROOT, 'build', 'plugin', 'libOrthancWebDavShare.so');
+
+/** npm dependencies, installed from the lock file when absent (npm start / npm test on a fresh clone). */
+export function ensureNodeModules() {
+  if (existsSync(path.join(ROOT, 'node_modules', '.bin', 'asc'))) return;
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+export function build(kind = 'build') {
+  ensureSystemPackages(kind);
+  ensureNodeModules();
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'cmake-js'), ['build', '--log-level', 'warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return PLUGIN;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(`Built ${build()}`);
+}

@@ -1,0 +1,235 @@
+// The read-only share against a real Orthanc 1.10.1 with the built plugin, over HTTP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { Orthanc } from '../lib/orthanc.js';
+import { WebDav } from '../lib/webdav.js';
+import { fixtureArchive } from '../lib/fixtures.js';
+import { makeInstance, newUid } from '../lib/dicom.js';
+import { PLUGIN, ROOT } from '../../scripts/build.js';
+
+let orthanc;
+let dav;
+let files;
+const byUid = new Map(); // SOPInstanceUID -> { tags, buffer, id }
+
+before(async () => {
+  orthanc = await (await Orthanc.create(path.join(ROOT, '.test-work', 'share'), {
+    plugin: PLUGIN,
+    options: { WebDavShare: { TestTrapName: 'trap-me' } },
+  })).start();
+  dav = new WebDav(orthanc.url, '/webdav');
+  files = fixtureArchive();
+  for (const file of files) {
+    const answer = await orthanc.upload(file.buffer);
+    byUid.set(file.tags.SOPInstanceUID, { ...file, id: answer.ID });
+  }
+});
+
+after(async () => {
+  await orthanc?.stop();
+});
+
+const names = (entries) => entries.map((e) => e.name).sort();
+
+test('the root lists the four views and uploads, as the built-in does', async () => {
+  const { status, entries } = await dav.propfind([]);
+  assert.equal(status, 207);
+  assert.deepEqual(names(entries), ['by-dates', 'by-patients', 'by-studies', 'by-uids', 'uploads']);
+  assert.ok(entries.every((e) => e.isFolder));
+});
+
+test('by-patients: Unicode kept, colliding names get a deterministic " (1)"', async () => {
+  const { entries } = await dav.propfind(['by-patients']);
+  assert.deepEqual(names(entries), [
+    'P001 - Müller^Jörg', 'P002 - 山田^太郎', 'SMITH - JOHN - A', 'SMITH - JOHN - A (1)',
+  ].sort());
+  // The first of two equal names is the patient with the smaller Orthanc id.
+  const patients = await orthanc.rest('GET', '/patients?expand');
+  const smiths = patients.filter((p) => p.MainDicomTags.PatientID.startsWith('SMITH')).map((p) => p.ID).sort();
+  const first = await dav.propfind(['by-patients', 'SMITH - JOHN - A']);
+  const firstStudies = await orthanc.rest('GET', `/patients/${smiths[0]}/studies`);
+  assert.equal(first.entries.length, firstStudies.length);
+  const p1 = await dav.propfind(['by-patients', 'P001 - Müller^Jörg']);
+  assert.deepEqual(names(p1.entries), ['20200302 - Thorax_Abdomen_ CT_contrast', '20200415 - Knee___']);
+});
+
+test('series with equal names get suffixes; inner double spaces are kept', async () => {
+  const { entries } = await dav.propfind(['by-patients', 'P001 - Müller^Jörg', '20200302 - Thorax_Abdomen_ CT_contrast']);
+  assert.deepEqual(names(entries), ['CT - AX.  FSE PD', 'CT - AX.  FSE PD (1)']);
+});
+
+test('by-studies, empty and missing tags, Windows-safe names', async () => {
+  const { entries } = await dav.propfind(['by-studies']);
+  assert.deepEqual(names(entries), [
+    'P001 - Müller^Jörg - Knee___',
+    'P001 - Müller^Jörg - Thorax_Abdomen_ CT_contrast',
+    'P002 - 山田^太郎 -',
+    'P002 - 山田^太郎 - Bad date',
+    'SMITH - JOHN - A -',
+    'SMITH - JOHN - A - (1)',
+  ].sort());
+  for (const e of entries) assert.doesNotMatch(e.name, /[\\/:*?"<>|]/);
+  const noModality = await dav.propfind(['by-studies', 'P002 - 山田^太郎 - Bad date']);
+  assert.deepEqual(names(noModality.entries), ['- No modality']);
+  const emptyDescription = await dav.propfind(['by-studies', 'P002 - 山田^太郎 -']);
+  assert.deepEqual(names(emptyDescription.entries), ['US -']);
+});
+
+test('by-dates: years, months, and undated studies in their own folder', async () => {
+  const root = await dav.propfind(['by-dates']);
+  assert.deepEqual(names(root.entries), ['2019', '2020', 'No study date']);
+  const year = await dav.propfind(['by-dates', '2020']);
+  assert.deepEqual(names(year.entries), ['2020-03', '2020-04']);
+  const month = await dav.propfind(['by-dates', '2020', '2020-03']);
+  assert.deepEqual(names(month.entries), ['P001 - Müller^Jörg - Thorax_Abdomen_ CT_contrast']);
+  const undated = await dav.propfind(['by-dates', 'No study date']);
+  assert.deepEqual(names(undated.entries), ['P002 - 山田^太郎 -', 'P002 - 山田^太郎 - Bad date']);
+});
+
+test('by-uids: study.json and series.json hold the REST API JSON; instances by SOPInstanceUID', async () => {
+  const file = files[0];
+  const studyUid = file.tags.StudyInstanceUID;
+  const seriesUid = file.tags.SeriesInstanceUID;
+  const study = await dav.propfind(['by-uids', studyUid]);
+  const studyJson = study.entries.find((e) => e.name === 'study.json');
+  assert.ok(studyJson, 'study.json is listed');
+  assert.equal(studyJson.type, 'application/json');
+  const got = await dav.get(['by-uids', studyUid, 'study.json']);
+  assert.equal(got.status, 200);
+  assert.equal(got.body.length, studyJson.size);
+  const studyId = byUid.get(file.tags.SOPInstanceUID).id;
+  const instance = await orthanc.rest('GET', `/instances/${studyId}`);
+  const series = await orthanc.rest('GET', `/series/${instance.ParentSeries}`);
+  assert.deepEqual(JSON.parse(got.body), await orthanc.rest('GET', `/studies/${series.ParentStudy}`));
+  const seriesListing = await dav.propfind(['by-uids', studyUid, seriesUid]);
+  assert.deepEqual(names(seriesListing.entries), [`${files[0].tags.SOPInstanceUID}.dcm`, `${files[1].tags.SOPInstanceUID}.dcm`, 'series.json'].sort());
+  const seriesJson = await dav.get(['by-uids', studyUid, seriesUid, 'series.json']);
+  assert.deepEqual(JSON.parse(seriesJson.body), series);
+});
+
+test('instances: size, type and date from the database; GET returns the stored file byte for byte', async () => {
+  const { files: all } = await dav.walk(['by-studies']);
+  const dicoms = all.filter((e) => e.name.endsWith('.dcm'));
+  assert.equal(dicoms.length, files.length);
+  for (const entry of dicoms) {
+    const id = entry.name.slice(0, -4);
+    const original = [...byUid.values()].find((f) => f.id === id);
+    assert.ok(original, `${entry.name} is an uploaded instance`);
+    assert.equal(entry.type, 'application/dicom');
+    assert.equal(entry.size, original.buffer.length);
+    const reception = await orthanc.rest('GET', `/instances/${id}/metadata/ReceptionDate`);
+    const expected = `${reception.slice(0, 4)}-${reception.slice(4, 6)}-${reception.slice(6, 8)}T${reception.slice(9, 11)}:${reception.slice(11, 13)}:${reception.slice(13, 15)}Z`;
+    assert.equal(entry.lastModified, expected);
+    const got = await dav.get(entry.components);
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(original.buffer), `${entry.name} is byte-identical`);
+  }
+  assert.ok(dicoms.some((e) => e.size > 4 * 1024 * 1024), 'the multi-frame file is several MB');
+});
+
+test('every instance appears exactly once in each of the four views', async () => {
+  const ids = new Set([...byUid.values()].map((f) => f.id));
+  for (const view of ['by-patients', 'by-studies', 'by-dates']) {
+    const { files: listed } = await dav.walk([view]);
+    const seen = listed.filter((e) => e.name.endsWith('.dcm')).map((e) => e.name.slice(0, -4)).sort();
+    assert.deepEqual(seen, [...ids].sort(), view);
+  }
+  const { files: uids } = await dav.walk(['by-uids']);
+  const seen = uids.filter((e) => e.name.endsWith('.dcm')).map((e) => e.name.slice(0, -4)).sort();
+  assert.deepEqual(seen, [...byUid.keys()].sort(), 'by-uids');
+});
+
+test('a path that does not exist answers 404 in every view, at every depth', async () => {
+  const f = files[0].tags;
+  const missing = [
+    ['nothing'],
+    ['by-patients', 'nobody'],
+    ['by-patients', 'P001 - Müller^Jörg', 'no study'],
+    ['by-patients', 'P001 - Müller^Jörg', '20200302 - Thorax_Abdomen_ CT_contrast', 'no series'],
+    ['by-patients', 'P001 - Müller^Jörg', '20200302 - Thorax_Abdomen_ CT_contrast', 'CT - AX.  FSE PD', 'nothing.dcm'],
+    ['by-studies', 'no study'],
+    ['by-studies', 'P001 - Müller^Jörg - Knee___', 'no series', 'x'],
+    ['by-dates', '1999'],
+    ['by-dates', '2020', '2020-05'],
+    ['by-dates', '2020', '2020-03', 'no study'],
+    ['by-uids', '1.2.3'],
+    ['by-uids', f.StudyInstanceUID, '1.2.3'],
+    ['by-uids', f.StudyInstanceUID, f.SeriesInstanceUID, '1.2.3.dcm'],
+    ['by-uids', f.StudyInstanceUID, 'study.json', 'deeper'],
+  ];
+  for (const components of missing) {
+    const answer = await dav.propfind(components, 1);
+    assert.equal(answer.status, 404, `PROPFIND ${components.join('/')}`);
+    const got = await dav.get(components);
+    assert.equal(got.status, 404, `GET ${components.join('/')}`);
+  }
+});
+
+test('a study added or deleted through the REST API shows or disappears on the next request', async () => {
+  const tags = { PatientID: 'NEW1', PatientName: 'Fresh^Patient', StudyInstanceUID: newUid(), SeriesInstanceUID: newUid(), StudyDate: '20220101', StudyDescription: 'Fresh', Modality: 'MR', SeriesDescription: 'S' };
+  const added = await orthanc.upload(makeInstance(tags));
+  const listing = await dav.propfind(['by-studies']);
+  assert.ok(names(listing.entries).includes('NEW1 - Fresh^Patient - Fresh'));
+  const uids = await dav.propfind(['by-uids', tags.StudyInstanceUID]);
+  assert.equal(uids.status, 207);
+  await orthanc.rest('DELETE', `/studies/${added.ParentStudy}`);
+  const after = await dav.propfind(['by-studies']);
+  assert.ok(!names(after.entries).includes('NEW1 - Fresh^Patient - Fresh'));
+  assert.equal((await dav.propfind(['by-uids', tags.StudyInstanceUID])).status, 404);
+  assert.equal((await dav.propfind(['by-patients', 'NEW1 - Fresh^Patient'])).status, 404);
+  assert.equal((await dav.propfind(['by-dates', '2022'])).status, 404);
+});
+
+test('a series that grows shows its new instance', async () => {
+  const base = files[3].tags; // the knee series, one instance
+  const extra = { ...base, SOPInstanceUID: newUid(), InstanceNumber: '2' };
+  const path_ = ['by-uids', base.StudyInstanceUID, base.SeriesInstanceUID];
+  const before_ = await dav.propfind(path_);
+  const added = await orthanc.upload(makeInstance(extra));
+  const after_ = await dav.propfind(path_);
+  assert.equal(after_.entries.length, before_.entries.length + 1);
+  assert.ok(names(after_.entries).includes(`${extra.SOPInstanceUID}.dcm`));
+  await orthanc.rest('DELETE', `/instances/${added.ID}`);
+  const again = await dav.propfind(path_);
+  assert.equal(again.entries.length, before_.entries.length);
+});
+
+test('writes are refused while uploads and deletion are not built: nothing changes', async () => {
+  const before_ = await orthanc.rest('GET', '/statistics');
+  const del = await dav.request('DELETE', ['by-studies']);
+  assert.equal(del.status, 403);
+  const put = await dav.request('PUT', ['by-studies', 'x.dcm'], { body: files[0].buffer });
+  assert.equal(put.status, 403);
+  const after_ = await orthanc.rest('GET', '/statistics');
+  assert.equal(after_.CountInstances, before_.CountInstances);
+});
+
+test('a trap in the module is contained: error answer, Orthanc alive, share works again', async () => {
+  for (const kind of ['unreachable', 'oob', 'stack', 'abort']) {
+    const before_ = await orthanc.rest('GET', '/webdav-share/status');
+    const trapped = await dav.propfind(['by-patients', `trap-me-${kind}`]);
+    assert.ok(trapped.status >= 500, `${kind}: error status, got ${trapped.status}`);
+    assert.ok(orthanc.alive, 'Orthanc is still running');
+    const again = await dav.propfind(['by-patients']);
+    assert.equal(again.status, 207);
+    assert.equal(again.entries.length, 4);
+    const after_ = await orthanc.rest('GET', '/webdav-share/status');
+    assert.equal(after_.Traps, before_.Traps + 1);
+  }
+});
+
+test('the status route reports version, counts, change sequence and sync time', async () => {
+  await dav.propfind([]);
+  const status = await orthanc.rest('GET', '/webdav-share/status');
+  const stats = await orthanc.rest('GET', '/statistics');
+  assert.match(status.Version, /^\d+\.\d+\.\d+$/);
+  assert.equal(status.Patients, stats.CountPatients);
+  assert.equal(status.Studies, stats.CountStudies);
+  assert.equal(status.Series, stats.CountSeries);
+  const changes = await orthanc.rest('GET', '/changes?last');
+  // Deleting a resource removes its entries from the log, so the log's last entry may be older.
+  assert.ok(status.LastChangeSeq >= changes.Last);
+  assert.match(status.LastSync, /^\d{8}T\d{6}$/);
+  assert.equal(typeof status.Traps, 'number');
+});
