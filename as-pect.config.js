@@ -1,0 +1,22 @@
+// as-pect runs the unit tests in tests/unit against the AssemblyScript sources, with a fake
+// host: REST calls answer "error", the clock is fixed, log lines are collected.
+export const logLines = [];
+
+export default {
+  entries: ['tests/unit/**/*.spec.ts'],
+  include: ['tests/unit/**/*.include.ts'],
+  disclude: [/node_modules/],
+  async instantiate(memory, createImports, instantiate, binary) {
+    let instance;
+    const text = (ptr, len) => Buffer.from(memory.buffer, ptr, len).toString('utf8');
+    const host = {
+      log: (level, ptr, len) => logLines.push(`${level} ${text(ptr, len)}`),
+      rest_get: () => -1,
+      rest_take: () => {},
+      now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
+    };
+    instance = instantiate(binary, createImports({ env: { memory }, host }));
+    return instance;
+  },
+  outputBinary: false,
+};

@@ -1,0 +1,79 @@
+import { sanitizeName, assignUniqueNames, Candidate, truncateUtf8, foldKey, MAX_NAME_BYTES } from "../../assembly/naming";
+
+describe("sanitizeName", () => {
+  it("keeps Unicode", () => {
+    expect(sanitizeName("Müller^Jörg", false)).toBe("Müller^Jörg");
+    expect(sanitizeName("山田^太郎", false)).toBe("山田^太郎");
+    expect(sanitizeName("🙂 smile", false)).toBe("🙂 smile");
+  });
+  it("drops non-ASCII when asked, as the built-in does", () => {
+    expect(sanitizeName("Müller", true)).toBe("Mller");
+    expect(sanitizeName("🙂 smile", true)).toBe("smile");
+  });
+  it("replaces every character Windows forbids, and control characters", () => {
+    expect(sanitizeName("a\\b/c:d*e?f\"g<h>i|j", false)).toBe("a_b_c_d_e_f_g_h_i_j");
+    expect(sanitizeName("tab\there\x01", false)).toBe("tab_here_");
+  });
+  it("trims both ends and keeps inner runs of spaces", () => {
+    expect(sanitizeName("  MR - AX.  FSE PD  ", false)).toBe("MR - AX.  FSE PD");
+    expect(sanitizeName("20200302 - ", false)).toBe("20200302 -");
+  });
+  it("replaces trailing dots, which Windows would drop", () => {
+    expect(sanitizeName("Knee...", false)).toBe("Knee___");
+    expect(sanitizeName("a.b", false)).toBe("a.b");
+  });
+  it("never gives an empty name", () => {
+    expect(sanitizeName("", false)).toBe("_");
+    expect(sanitizeName("   ", false)).toBe("_");
+    expect(sanitizeName("ü", true)).toBe("_");
+  });
+  it("avoids Windows device names", () => {
+    expect(sanitizeName("CON", false)).toBe("CON_");
+    expect(sanitizeName("com1.txt", false)).toBe("com1.txt_");
+    expect(sanitizeName("CONSOLE", false)).toBe("CONSOLE");
+    expect(sanitizeName("COM0", false)).toBe("COM0");
+  });
+  it("replaces lone surrogates, which UTF-8 cannot carry", () => {
+    expect(sanitizeName("a" + String.fromCharCode(0xd800) + "b", false)).toBe("a_b");
+  });
+  it("caps long names without cutting a character", () => {
+    const long = "é".repeat(300);
+    const name = sanitizeName(long, false);
+    expect(String.UTF8.byteLength(name, false)).toBeLessThanOrEqual(MAX_NAME_BYTES);
+    expect(name.length).toBe(MAX_NAME_BYTES / 2);
+    expect(truncateUtf8("ab🙂", 5)).toBe("ab");
+  });
+});
+
+describe("assignUniqueNames", () => {
+  it("gives equal names (1), (2) ordered by id, whatever the input order", () => {
+    const a = assignUniqueNames([new Candidate("X", "id-c"), new Candidate("X", "id-a"), new Candidate("X", "id-b")], "");
+    const b = assignUniqueNames([new Candidate("X", "id-b"), new Candidate("X", "id-c"), new Candidate("X", "id-a")], "");
+    expect(a.find("X")).toBe("id-a");
+    expect(a.find("X (1)")).toBe("id-b");
+    expect(a.find("X (2)")).toBe("id-c");
+    expect(b.find("X (1)")).toBe("id-b");
+  });
+  it("treats names differing only by case as equal (Windows, macOS)", () => {
+    const named = assignUniqueNames([new Candidate("abc", "2"), new Candidate("ABC", "1")], "");
+    expect(named.size).toBe(2);
+    expect(named.find("ABC")).toBe("1");
+    expect(named.find("abc (1)")).toBe("2");
+  });
+  it("skips a suffix that another child already has", () => {
+    const named = assignUniqueNames([new Candidate("X", "1"), new Candidate("X", "2"), new Candidate("X (1)", "3")], "");
+    expect(named.find("X (1)")).toBe("3");
+    expect(named.find("X")).toBe("1");
+    expect(named.find("X (2)")).toBe("2");
+  });
+  it("puts the suffix before the extension", () => {
+    const named = assignUniqueNames([new Candidate("1.2.3", "b"), new Candidate("1.2.3", "a")], ".dcm");
+    expect(named.find("1.2.3.dcm")).toBe("a");
+    expect(named.find("1.2.3 (1).dcm")).toBe("b");
+  });
+  it("finds nothing for unknown names", () => {
+    const named = assignUniqueNames([new Candidate("X", "1")], "");
+    expect(named.find("Y")).toBeNull();
+    expect(foldKey("ÄB")).toBe("äb");
+  });
+});
