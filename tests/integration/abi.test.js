@@ -1,0 +1,125 @@
+// The boundaries, pinned: what the module imports and exports, what the .so needs and exports,
+// and the wire format of a listing, exercised on the .wasm in Node with a fake host.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import loader from '@assemblyscript/loader';
+import wabtFactory from 'wabt';
+import { PLUGIN, ROOT } from '../../scripts/build.js';
+
+const WASM = path.join(ROOT, 'build', 'generated', 'webdav.wasm');
+
+test('the module imports only the host functions of assembly/host/index.ts', () => {
+  const module = new WebAssembly.Module(readFileSync(WASM));
+  const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`).sort();
+  assert.deepEqual(imports, ['host.log', 'host.now_ms', 'host.rest_get', 'host.rest_take']);
+});
+
+test('the module exports exactly the ABI of assembly/index.ts', () => {
+  const module = new WebAssembly.Module(readFileSync(WASM));
+  const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
+  assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'input', 'is_existing_folder',
+    'list_folder', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick']);
+});
+
+test('the module uses no feature that wasm2c 1.0.32 cannot translate (no SIMD)', async () => {
+  const wabt = await wabtFactory();
+  const parsed = wabt.readWasm(readFileSync(WASM), { readDebugNames: false });
+  parsed.validate();
+  assert.doesNotMatch(parsed.toText({}), /v128/);
+  parsed.destroy();
+});
+
+test('the plugin needs nothing beyond libc, libm and pthread, and exports only the entry points', () => {
+  const libraries = execFileSync('ldd', [PLUGIN], { encoding: 'utf8' })
+    .split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+  for (const library of libraries) {
+    assert.match(library, /^(linux-vdso\.so\.1|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|\/lib64\/ld-linux-x86-64\.so\.2)$/, library);
+  }
+  const symbols = execFileSync('nm', ['-D', '--defined-only', PLUGIN], { encoding: 'utf8' })
+    .split('\n').filter(Boolean).map((l) => l.split(/\s+/)[2]).sort();
+  assert.deepEqual(symbols, ['OrthancPluginFinalize', 'OrthancPluginGetName', 'OrthancPluginGetVersion', 'OrthancPluginInitialize']);
+});
+
+/** The module in Node with a fake Orthanc answering the REST GETs it makes. */
+async function instantiate(restAnswers) {
+  let exports;
+  let pending = null;
+  const logs = [];
+  const bytes = (ptr, len) => Buffer.from(exports.memory.buffer, ptr, len);
+  const host = {
+    log: (level, ptr, len) => logs.push(bytes(ptr, len).toString('utf8')),
+    rest_get: (ptr, len) => {
+      const uri = bytes(ptr, len).toString('utf8');
+      const key = Object.keys(restAnswers).find((k) => uri.startsWith(k));
+      if (key === undefined) return -1;
+      pending = Buffer.from(JSON.stringify(restAnswers[key]));
+      return pending.length;
+    },
+    rest_take: (ptr, len) => pending.copy(bytes(ptr, len)),
+    now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
+  };
+  const instance = await loader.instantiate(readFileSync(WASM), { host });
+  exports = instance.exports;
+  const call = (name, input, ...rest) => {
+    const ptr = exports.input(input.length);
+    input.copy(bytes(ptr, input.length));
+    return exports[name](input.length, ...rest);
+  };
+  const output = (length) => Buffer.from(bytes(exports.output_ptr(), length));
+  return { exports, call, output, logs };
+}
+
+function encodePath(components) {
+  const parts = [Buffer.alloc(4)];
+  parts[0].writeUInt32LE(components.length);
+  for (const c of components) {
+    const b = Buffer.from(c);
+    const n = Buffer.alloc(4);
+    n.writeUInt32LE(b.length);
+    parts.push(n, b);
+  }
+  return Buffer.concat(parts);
+}
+
+function decodeListing(buffer) {
+  const entries = [];
+  let at = 4;
+  for (let i = 0; i < buffer.readUInt32LE(0); i += 1) {
+    const isFolder = buffer[at] === 1;
+    const size = Number(buffer.readBigUInt64LE(at + 1));
+    at += 9;
+    const mime = buffer.subarray(at + 1, at + 1 + buffer[at]).toString();
+    at += 1 + buffer[at];
+    const date = buffer.subarray(at + 1, at + 1 + buffer[at]).toString();
+    at += 1 + buffer[at];
+    const nameLength = buffer.readUInt16LE(at);
+    const name = buffer.subarray(at + 2, at + 2 + nameLength).toString();
+    at += 2 + nameLength;
+    entries.push({ isFolder, size, mime, date, name });
+  }
+  assert.equal(at, buffer.length, 'the listing has no trailing bytes');
+  return entries;
+}
+
+test('the wire format of configure and list_folder, with a fake host', async () => {
+  const patient = { ID: 'p1', LastUpdate: '20240101T101010', MainDicomTags: { PatientID: 'X', PatientName: 'Émile' } };
+  const study = { ID: 's1', ParentPatient: 'p1', LastUpdate: '20240101T111111', MainDicomTags: { StudyDate: '20230405', StudyDescription: 'D', StudyInstanceUID: '1.2' }, PatientMainDicomTags: patient.MainDicomTags };
+  const { call, output } = await instantiate({
+    '/changes?last': { Changes: [], Done: true, Last: 7 },
+    '/changes?since': { Changes: [], Done: true, Last: 7 },
+    '/patients?expand': [patient],
+    '/studies?expand': [study],
+    '/series?expand': [],
+  });
+  const configured = output(call('configure', Buffer.from(JSON.stringify({ WebDavEnabled: false }))));
+  assert.equal(configured[0], 0, 'outcome: serve');
+  assert.equal(configured.subarray(2, 2 + configured[1]).toString(), '/webdav');
+  const listing = decodeListing(output(call('list_folder', encodePath(['by-patients']))));
+  assert.deepEqual(listing, [{ isFolder: true, size: 0, mime: '', date: '20240101T101010', name: 'X - Émile' }]);
+  assert.equal(call('is_existing_folder', encodePath(['by-dates', '2023', '2023-04'])), 1);
+  assert.equal(call('is_existing_folder', encodePath(['by-dates', '2023', '2023-05'])), 0);
+  assert.equal(call('list_folder', encodePath(['nothing'])), -1);
+});
