@@ -168,14 +168,14 @@ async function upload(orthanc, files, onProgress) {
 
 /**
  * The cached archive of `studyCount` studies, generated first when missing.
- * Returns { dbDir, manifest }: copy dbDir for each Orthanc; the manifest says what is in it.
+ * Returns { dbDir, manifest, reused }: copy dbDir for each Orthanc; the manifest says what is in it.
  */
 export async function ensureArchive(studyCount, benchDir, log = console.log) {
   const cacheDir = path.join(benchDir, `archive-v${ARCHIVE_VERSION}-${studyCount}`);
   const manifestPath = path.join(cacheDir, 'manifest.json');
   if (existsSync(manifestPath)) {
     log(`archive: reusing ${path.relative(process.cwd(), cacheDir)}`);
-    return { dbDir: path.join(cacheDir, 'db'), manifest: JSON.parse(readFileSync(manifestPath, 'utf8')) };
+    return { dbDir: path.join(cacheDir, 'db'), manifest: JSON.parse(readFileSync(manifestPath, 'utf8')), reused: true };
   }
 
   const started = performance.now();
@@ -227,7 +227,7 @@ export async function ensureArchive(studyCount, benchDir, log = console.log) {
   manifest.generationSeconds = Math.round((performance.now() - started) / 100) / 10;
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2)); // written last: marks the cache complete
   log(`archive: generated in ${manifest.generationSeconds} s`);
-  return { dbDir: path.join(cacheDir, 'db'), manifest };
+  return { dbDir: path.join(cacheDir, 'db'), manifest, reused: false };
 }
 
 /** A private copy of the archive's database for one Orthanc. */
