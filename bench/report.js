@@ -1,0 +1,96 @@
+// The printed results and the machine-readable summary.
+import { median } from './measure.js';
+
+const ms = (v) => (v === null || v === undefined ? '-' : v >= 10000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(v < 10 ? 2 : 1)} ms`);
+const ratio = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
+const x = (v) => (v === null ? '-' : `${v.toFixed(v < 10 ? 2 : 1)}x`);
+const mb = (bytes) => (bytes === null || bytes === undefined ? '-' : `${(bytes / 1048576).toFixed(1)} MB`);
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** The table's rows ({ name, builtin, plugin, floor } in ms) from the measurements. */
+export function resultRows(m) {
+  const medians = (walks) => Object.fromEntries(Object.entries(walks).map(([k, v]) => [k, median(v)]));
+  const sample = medians(m.walks.sample);
+  const full = medians(m.walks.full);
+  const perFolder = (total, count) => (total === null ? null : total / count);
+  const builtinPerFolder = perFolder(sample.builtin, m.sampleSize);
+  return [
+    ...m.requests.map((r) => ({
+      name: r.method === 'GET' ? `${r.name} [${kb(r.bytes.plugin)}]` : r.name,
+      builtin: r.medians.builtin,
+      plugin: r.medians.plugin,
+      floor: r.medians.floor,
+    })),
+    { name: `walk of ${m.sampleSize} sampled folders (${m.concurrency} parallel)`, ...sample },
+    { name: 'walk, time per folder (sample)', builtin: builtinPerFolder, plugin: perFolder(sample.plugin, m.sampleSize), floor: perFolder(sample.floor, m.sampleSize) },
+    { name: 'walk, time per folder (full walk)', builtin: builtinPerFolder, builtinExtrapolated: true, plugin: perFolder(full.plugin, m.folderCount), floor: perFolder(full.floor, m.folderCount) },
+    { name: `full walk, ${m.folderCount} folders (${m.concurrency} parallel)`, builtin: builtinPerFolder * m.folderCount, builtinExtrapolated: true, plugin: full.plugin, floor: full.floor },
+  ];
+}
+
+export function formatTable(rows) {
+  const header = ['case', 'built-in', 'plugin', 'floor', 'plugin/built-in', 'plugin/floor'];
+  const lines = rows.map((r) => [
+    r.name,
+    `${r.builtinExtrapolated ? '~' : ''}${ms(r.builtin)}${r.builtinExtrapolated ? ' (extrapolated)' : ''}`,
+    ms(r.plugin),
+    ms(r.floor),
+    x(ratio(r.plugin, r.builtin)),
+    x(ratio(r.plugin, r.floor)),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
+}
+
+/** Prints the results; returns the summary (the JSON printed last and saved). */
+export function report(m, log) {
+  const rows = resultRows(m);
+  const { archive, load, memory } = m;
+  log('');
+  log(`Results: ${archive.patients} patients, ${archive.studies} studies, ${archive.series} series, ${archive.instances} instances; ` +
+    `${m.folderCount} folders in the share; plugin at ${m.revision}. Medians of ${m.reps} requests per case and target, of ${m.walkCount} walks.`);
+  log(formatTable(rows));
+  log(`The built-in's full walk is EXTRAPOLATED (not measured): its time per folder on a fixed random sample of ${m.sampleSize} ` +
+    `folders, times ${m.folderCount} folders. Plugin and floor full walks are measured.`);
+  log(`First PROPFIND by-studies/ after start (cold caches): built-in ${ms(m.firstListing.builtin)}, plugin ${ms(m.firstListing.plugin)}. ` +
+    `Plugin's first walk (cold caches; the client also parsed every listing): ${ms(m.coldWalkMs)}.`);
+  log(`Plugin: catalog load ${load.status.CatalogLoadMs} ms; module memory ${mb(load.status.ModuleMemoryBytes)} after the load, ` +
+    `${mb(memory.finalStatus.ModuleMemoryBytes)} after the walks (${memory.finalStatus.CachedInstances} cached instances in ${memory.finalStatus.CachedSeries} series).`);
+  log(`RSS of (B) (Orthanc + plugin + floor): ${mb(load.rssBefore)} before the catalog load, ${mb(load.rssPeak)} at its peak, ` +
+    `${mb(load.rssAfter)} after it, ${mb(memory.afterColdWalk)} after the plugin's first full walk, ${mb(memory.afterFloorTable)} with the floor's table, ` +
+    `${mb(memory.pluginRss)} after all walks. RSS of (A) (built-in) after its sample walks: ${mb(memory.builtinRss)}.`);
+  log(`Checks: the built-in lists different names than the plugin in ${m.checks.builtinDifferingFolders} of ${m.sampleSize} sampled folders, ` +
+    `the floor differs from the plugin in ${m.checks.floorDifferingFolders}; ${m.checks.walkFailures} walk requests failed.`);
+  log(`Total benchmark time ${m.totalSeconds.toFixed(0)} s (archive ${archive.reused ? 'reused from the cache' : `generated in ${archive.generationSeconds} s`}).`);
+
+  return {
+    date: new Date().toISOString(),
+    pluginRevision: m.revision,
+    archive: { patients: archive.patients, studies: archive.studies, series: archive.series, instances: archive.instances, folders: m.folderCount, entries: m.entryCount },
+    settings: { reps: m.reps, walks: m.walkCount, sample: m.sampleSize, concurrency: m.concurrency },
+    results: rows.map((r) => ({
+      case: r.name,
+      builtinMs: r.builtin,
+      builtinExtrapolated: Boolean(r.builtinExtrapolated),
+      pluginMs: r.plugin,
+      floorMs: r.floor,
+      pluginOverBuiltin: ratio(r.plugin, r.builtin),
+      pluginOverFloor: ratio(r.plugin, r.floor),
+    })),
+    plugin: {
+      catalogLoadMs: load.status.CatalogLoadMs,
+      moduleMemoryBytesAfterLoad: load.status.ModuleMemoryBytes,
+      moduleMemoryBytesAfterWalks: memory.finalStatus.ModuleMemoryBytes,
+      cachedInstances: memory.finalStatus.CachedInstances,
+      coldWalkMs: m.coldWalkMs,
+      firstByStudiesListingMs: m.firstListing.plugin,
+      rssBytes: { beforeLoad: load.rssBefore, peakDuringLoad: load.rssPeak, afterLoad: load.rssAfter, afterFirstWalk: memory.afterColdWalk, withFloorTable: memory.afterFloorTable, afterAllWalks: memory.pluginRss },
+    },
+    builtin: { rssBytesAfterWalks: memory.builtinRss, firstByStudiesListingMs: m.firstListing.builtin },
+    checks: m.checks,
+    totalSeconds: m.totalSeconds,
+  };
+}
+
+export { ms, mb };

@@ -1,0 +1,289 @@
+// npm run bench [-- STUDIES]: the plugin's share against Orthanc's built-in share and against
+// the floor (floor-plugin/floor.c), on one generated archive copied into two Orthancs:
+//   (A) built-in: WebDavEnabled true, no plugin, share at /webdav;
+//   (B) WebDavEnabled false, the plugin (share at /webdav) and the floor (at /floor).
+// Environment: BENCH_STUDIES (default 10000; the first argument wins), BENCH_REPS (requests
+// per case and target, 24), BENCH_WALKS (full walks per target, 3), BENCH_SAMPLE (folders the
+// built-in walks, 300).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Orthanc } from '../tests/lib/orthanc.js';
+import { PLUGIN, ROOT } from '../scripts/build.js';
+import { copyDatabase, ensureArchive, prng } from './archive.js';
+import { davUrl, discover, pathKey, parseListing, propfind } from './dav.js';
+import { buildFloor, FLOOR_ROOT, loadFloor } from './floor.js';
+import { alternate, permutations, rssBytes, timed, timedWalk } from './measure.js';
+import { distinctPorts } from './ports.js';
+import { mb, ms, report } from './report.js';
+
+const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
+const REPS = Number(process.env.BENCH_REPS ?? 24); // a multiple of 6: every order of the 3 targets
+const WALKS = Number(process.env.BENCH_WALKS ?? 3);
+const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 300);
+const CONCURRENCY = 8;
+const SHARE_ROOT = '/webdav';
+const BENCH_DIR = path.join(ROOT, '.bench');
+
+const log = (line) => console.log(line);
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
+
+/**
+ * Starts the plugin's Orthanc and waits until its catalog is loaded and agrees with Orthanc's
+ * counts. The load starts by itself right after start-up (the plugin's timer) and holds the
+ * module lock, so the status route cannot answer during it: RSS is sampled every few ms from
+ * the spawn on, the status polled as often, and the load's end is when the status first says
+ * CatalogReady; its start is CatalogLoadMs earlier. Returns the status and RSS before, at the
+ * peak of, and after the load.
+ */
+async function startPluginOrthanc(orthanc) {
+  const samples = []; // [time, rss]
+  const starting = orthanc.start();
+  const pid = orthanc.process.pid;
+  const sampler = setInterval(() => {
+    try { samples.push([performance.now(), rssBytes(pid)]); } catch { /* exited: start() reports it */ }
+  }, 2);
+  let loadEnd = null;
+  try {
+    await starting;
+    const deadline = Date.now() + 30 * 60 * 1000;
+    for (;;) {
+      const status = await orthanc.rest('GET', '/webdav-share/status');
+      if (status.CatalogReady && loadEnd === null) loadEnd = performance.now();
+      const statistics = await orthanc.rest('GET', '/statistics');
+      if (status.CatalogReady && status.Patients === statistics.CountPatients &&
+          status.Studies === statistics.CountStudies && status.Series === statistics.CountSeries) {
+        const loadStart = loadEnd - status.CatalogLoadMs;
+        const before = samples.filter(([t]) => t < loadStart).pop();
+        const during = samples.filter(([t]) => t >= loadStart && t <= loadEnd).map(([, rss]) => rss);
+        return {
+          status,
+          rssBefore: before ? before[1] : null,
+          rssPeak: Math.max(...during, rssBytes(pid)),
+          rssAfter: rssBytes(pid),
+        };
+      }
+      if (Date.now() > deadline) throw new Error(`the catalog did not load: ${JSON.stringify(status)}`);
+      await sleep(status.CatalogReady ? 100 : 2);
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** The cases of the per-request table, named from what the archive's manifest says. */
+function requestCases(manifest) {
+  const studyName = (s) => `${s.PatientID} - ${s.PatientName} - ${s.StudyDescription}`;
+  const seriesName = (s) => `${s.Modality} - ${s.SeriesDescription}`;
+  const instancePath = (s, id) => ['by-studies', studyName(s), seriesName(s), `${id}.dcm`];
+  const study = manifest.samples[0];
+  const big = manifest.bigSeries[0];
+  const year = study.StudyDate.slice(0, 4);
+  const month = `${year}-${study.StudyDate.slice(4, 6)}`;
+  const samples = manifest.samples;
+  const constant = (components) => () => components;
+  const propfindCase = (name, components) => ({ name: `PROPFIND ${name}`, method: 'PROPFIND', path: constant(components) });
+  return [
+    propfindCase('by-patients/', ['by-patients']),
+    propfindCase('by-studies/', ['by-studies']),
+    propfindCase('by-uids/', ['by-uids']),
+    propfindCase(`by-dates month folder (${month})`, ['by-dates', year, month]),
+    propfindCase('study folder (by-studies)', ['by-studies', studyName(study)]),
+    propfindCase('study folder (by-uids, with study.json)', ['by-uids', study.StudyInstanceUID]),
+    propfindCase(`series folder (${big.instances} instances)`, ['by-studies', studyName(big), seriesName(big)]),
+    { name: `GET instance, ${samples.length} different`, method: 'GET', path: (rep) => instancePath(samples[rep % samples.length], samples[rep % samples.length].instanceIds[0]) },
+    { name: `GET instance of the ${big.instances}-instance series, 5 different`, method: 'GET', path: (rep) => instancePath(big, big.instanceIds[(rep % 5) * 17]) },
+  ];
+}
+
+/**
+ * Folders of `folders` whose listing at `targetRoot` differs from the plugin's: a comparison
+ * with different names would be unfair. Sizes of the JSON files and dates are compared only
+ * when `exact` (the floor must serve exactly the plugin's listings).
+ */
+async function compareListings(targetRoot, rootPath, folders, expected, exact) {
+  const describe = (e) => `${e.isFolder ? 'd' : 'f'} ${e.name}${e.isFolder || (!exact && e.name.endsWith('.json')) ? '' : ` ${e.size}`}${exact ? ` ${e.date}` : ''}`;
+  const differences = [];
+  for (const components of folders) {
+    const { status, text } = await propfind(targetRoot, components);
+    const got = status === 207 ? parseListing(text, rootPath, components).map(describe).sort() : [`status ${status}`];
+    const want = expected.get(pathKey(components)).entries.map(describe).sort();
+    if (got.join('\n') !== want.join('\n')) differences.push({ folder: pathKey(components), got: got.slice(0, 3), want: want.slice(0, 3) });
+  }
+  return differences;
+}
+
+/**
+ * The plugin's whole share, listed once (its first, cold walk), loaded into the floor, and
+ * checked against the built-in and the floor on a fixed random sample of folders (which also
+ * warms the built-in up). Only the folder list is kept: a client holding every listing has a
+ * large heap whose garbage collections would disturb the timings.
+ */
+async function exploreShare(targets, plugin) {
+  const [builtinTarget, , floorTarget] = targets;
+  let started = performance.now();
+  const listings = await discover(plugin.url, SHARE_ROOT, CONCURRENCY);
+  const coldWalkMs = performance.now() - started;
+  // Sorted: the parallel walk finds folders in a varying order, the sample must not vary.
+  const folders = [...listings.keys()].sort().map((key) => listings.get(key).components);
+  const entryCount = [...listings.values()].reduce((n, l) => n + l.entries.length, 0);
+  const rssAfterColdWalk = rssBytes(plugin.process.pid);
+  log(`plugin: first walk (cold caches, client parsing every listing): ${folders.length} folders, ${entryCount} entries in ${ms(coldWalkMs)}; RSS of (B) then ${mb(rssAfterColdWalk)}`);
+  const floorCounts = await loadFloor(plugin.url, listings);
+  const rssAfterFloorTable = rssBytes(plugin.process.pid);
+  log(`floor: table of ${floorCounts.Folders} folders, ${floorCounts.Entries} entries loaded; RSS of (B) then ${mb(rssAfterFloorTable)}`);
+
+  const random = prng(0x5eed);
+  const sample = folders.map((f) => [random(), f]).sort((a, b) => a[0] - b[0]).slice(0, SAMPLE).map(([, f]) => f);
+  started = performance.now();
+  const builtinDiffs = await compareListings(builtinTarget.root, SHARE_ROOT, sample, listings, false);
+  const floorDiffs = await compareListings(floorTarget.root, FLOOR_ROOT, sample, listings, true);
+  log(`check on the sample (${ms(performance.now() - started)}): the built-in differs from the plugin in ${builtinDiffs.length} of ${sample.length} folders, the floor in ${floorDiffs.length}`);
+  for (const d of [...builtinDiffs, ...floorDiffs].slice(0, 5)) log(`  ${JSON.stringify(d)}`);
+  return {
+    folders,
+    sample,
+    coldWalkMs,
+    entryCount,
+    checks: { builtinDifferingFolders: builtinDiffs.length, floorDifferingFolders: floorDiffs.length },
+    rss: { afterColdWalk: rssAfterColdWalk, afterFloorTable: rssAfterFloorTable },
+  };
+}
+
+/** Everything measured, with both Orthancs running. */
+async function measure(builtin, plugin, manifest) {
+  const targets = [
+    { name: 'builtin', root: `${builtin.url}${SHARE_ROOT}` },
+    { name: 'plugin', root: `${plugin.url}${SHARE_ROOT}` },
+    { name: 'floor', root: `${plugin.url}${FLOOR_ROOT}` },
+  ];
+  const [, pluginTarget, floorTarget] = targets;
+  const { folders, sample, coldWalkMs, entryCount, checks, rss } = await exploreShare(targets, plugin);
+
+  const cases = requestCases(manifest);
+  const folderKeys = new Set(folders.map(pathKey));
+  for (const c of cases) {
+    const components = c.path(0);
+    const folder = c.method === 'PROPFIND' ? components : components.slice(0, -1);
+    if (!folderKeys.has(pathKey(folder))) throw new Error(`${c.name}: ${pathKey(folder)} is not in the plugin's share`);
+  }
+  log(`requests (${REPS} each, alternating built-in, plugin, floor):`);
+  const requests = (await alternate(cases, targets, REPS, log)).map((r, i) => ({ ...r, method: cases[i].method }));
+
+  log(`walks (${WALKS} rounds: the sample on all three, then full walks of plugin and floor):`);
+  const walks = { sample: { builtin: [], plugin: [], floor: [] }, full: { plugin: [], floor: [] } };
+  const orders = permutations(targets);
+  let walkFailures = 0;
+  for (let w = 0; w < WALKS; w += 1) {
+    for (const target of orders[w % orders.length]) {
+      const r = await timedWalk(target.root, sample, CONCURRENCY);
+      walks.sample[target.name].push(r.ms);
+      walkFailures += r.failures;
+    }
+    log(`  round ${w + 1}, sample: ${targets.map((t) => `${t.name} ${ms(walks.sample[t.name][w])}`).join(', ')}`);
+    for (const target of w % 2 ? [floorTarget, pluginTarget] : [pluginTarget, floorTarget]) {
+      const r = await timedWalk(target.root, folders, CONCURRENCY);
+      walks.full[target.name].push(r.ms);
+      walkFailures += r.failures;
+      log(`  round ${w + 1}, full walk ${target.name}: ${ms(r.ms)}`);
+    }
+  }
+
+  return {
+    requests,
+    walks,
+    coldWalkMs,
+    folderCount: folders.length,
+    entryCount,
+    sampleSize: sample.length,
+    checks: { ...checks, walkFailures },
+    // What each process holds once everything was listed (the built-in's folder cache too).
+    memory: {
+      ...rss,
+      pluginRss: rssBytes(plugin.process.pid),
+      builtinRss: rssBytes(builtin.process.pid),
+      finalStatus: await plugin.rest('GET', '/webdav-share/status'),
+    },
+  };
+}
+
+/** Which plugin is measured: the commit, and whether its sources differ from it. */
+function pluginRevision() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const changed = git('status', '--porcelain', '--', 'assembly', 'plugin-shim', 'CMakeLists.txt');
+    return `${git('rev-parse', '--short', 'HEAD')}${changed ? ' + uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const started = performance.now();
+  const revision = pluginRevision();
+  log(`WebDAV benchmark: ${STUDIES} studies; ${REPS} requests per case and target; ${WALKS} walk rounds; ` +
+    `built-in walks a sample of ${SAMPLE} folders; walks send ${CONCURRENCY} requests in parallel; plugin at ${revision}`);
+  mkdirSync(BENCH_DIR, { recursive: true });
+  // Through npm, never a stale .so: cmake-js finds Node's headers from npm's environment
+  // (npm_config_nodedir) and fails without it, as when this file is run with plain node.
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const floorPlugin = buildFloor(path.join(BENCH_DIR, 'floor-build'));
+  const archiveStarted = performance.now();
+  const { dbDir, manifest, reused } = await ensureArchive(STUDIES, BENCH_DIR, log);
+
+  // Two Orthancs on private copies of the same database.
+  const builtinDir = path.join(BENCH_DIR, 'run', 'builtin');
+  const pluginDir = path.join(BENCH_DIR, 'run', 'plugin');
+  const builtin = await Orthanc.create(builtinDir, { options: { ...await distinctPorts(), WebDavEnabled: true } });
+  const plugin = await Orthanc.create(pluginDir, { options: { ...await distinctPorts(), WebDavEnabled: false, Plugins: [PLUGIN, floorPlugin] } });
+  copyDatabase(dbDir, path.join(builtinDir, 'db'));
+  copyDatabase(dbDir, path.join(pluginDir, 'db'));
+  log(`archive ready in ${ms(performance.now() - archiveStarted)} (copied for both Orthancs)`);
+  const stopAll = () => Promise.all([builtin.stop(), plugin.stop()]);
+  process.once('SIGINT', () => stopAll().then(() => process.exit(130)));
+
+  try {
+    await builtin.start();
+    const load = await startPluginOrthanc(plugin);
+    const { status } = load;
+    log(`plugin: catalog of ${status.Patients} patients, ${status.Studies} studies, ${status.Series} series loaded in ${status.CatalogLoadMs} ms; ` +
+      `module memory ${mb(status.ModuleMemoryBytes)}; RSS of (B) ${mb(load.rssBefore)} before the load, ${mb(load.rssPeak)} at its peak, ${mb(load.rssAfter)} after`);
+
+    // What the first user after a start (or, for the plugin, after any change to the
+    // archive, which drops its cached names) waits for: no warm-up here.
+    const firstListing = {};
+    for (const [name, orthanc] of [['builtin', builtin], ['plugin', plugin]]) {
+      firstListing[name] = (await timed(davUrl(`${orthanc.url}${SHARE_ROOT}`, ['by-studies']), 'PROPFIND', 207)).ms;
+    }
+    log(`first PROPFIND by-studies/ after start (cold caches): built-in ${ms(firstListing.builtin)}, plugin ${ms(firstListing.plugin)}`);
+
+    const measured = await measure(builtin, plugin, manifest);
+    const summary = report({
+      ...measured,
+      load,
+      firstListing,
+      revision,
+      archive: { ...manifest, reused },
+      reps: REPS,
+      walkCount: WALKS,
+      concurrency: CONCURRENCY,
+      totalSeconds: (performance.now() - started) / 1000,
+    }, log);
+    log('');
+    log(JSON.stringify(summary));
+    const requestTimes = measured.requests.map((r) => ({ case: r.name, timesMs: r.times, bytes: r.bytes }));
+    const json = `${JSON.stringify({ ...summary, requestTimes, walkTimes: measured.walks }, null, 2)}\n`;
+    writeFileSync(path.join(BENCH_DIR, 'last-result.json'), json);
+    writeFileSync(path.join(BENCH_DIR, `result-${STUDIES}.json`), json);
+    log(`(written to .bench/last-result.json and .bench/result-${STUDIES}.json, with every single timing)`);
+  } finally {
+    await stopAll();
+    rmSync(path.join(builtinDir, 'db'), { recursive: true, force: true });
+    rmSync(path.join(pluginDir, 'db'), { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
