@@ -121,6 +121,13 @@ class DateIndex {
   }
 }
 
+/**
+ * Only folders with at least this many children keep their names and listing between
+ * requests: a small folder is named again in microseconds, and caching every folder a walk
+ * touches would hold tens of megabytes for nothing.
+ */
+export const CACHE_MIN_CHILDREN = 32;
+
 class Entry {
   constructor(public isFolder: bool, public name: string, public size: u64, public mime: string, public date: string) {}
 }
@@ -229,7 +236,7 @@ export class Views {
       }
     }
     const named = assignUniqueNames(candidates, "");
-    this.indexes.set(key, named);
+    if (named.size >= CACHE_MIN_CHILDREN) this.indexes.set(key, named);
     return named;
   }
 
@@ -336,7 +343,7 @@ export class Views {
       out.shortString(entry.date);
       out.mediumString(entry.name);
     }
-    if (cacheKey !== null) {
+    if (cacheKey !== null && entries.length >= CACHE_MIN_CHILDREN) {
       const copy = new ArrayBuffer(out.length - start);
       memory.copy(changetype<usize>(copy), out.dataStart + <usize>start, <usize>(out.length - start));
       this.listings.set(cacheKey, copy);
