@@ -42,16 +42,21 @@ function removeFrom(list: Array<string>, id: string): void {
   if (at >= 0) list.splice(at, 1);
 }
 
-function addTo(list: Array<string>, id: string): void {
-  if (list.indexOf(id) < 0) list.push(id);
+/** Returns true when `id` was not in the list yet. */
+function addTo(list: Array<string>, id: string): bool {
+  if (list.indexOf(id) >= 0) return false;
+  list.push(id);
+  return true;
 }
 
 export class Catalog {
   patients: Map<string, Patient> = new Map<string, Patient>();
   studies: Map<string, Study> = new Map<string, Study>();
   series: Map<string, Series> = new Map<string, Series>();
-  /** Grows on every change that can alter a name or the tree; views cache against it. */
+  /** Grows on every change that can alter a name or the tree; names are cached against it. */
   generation: u32 = 0;
+  /** Grows when only a date changed; listings (which show dates) are cached against both. */
+  dateGeneration: u32 = 0;
 
   clear(): void {
     this.patients.clear();
@@ -60,37 +65,62 @@ export class Catalog {
     this.generation++;
   }
 
+  private touched(namesChanged: bool, dateChanged: bool): void {
+    if (namesChanged) this.generation++;
+    else if (dateChanged) this.dateGeneration++;
+  }
+
   upsertPatient(patient: Patient): void {
     if (this.patients.has(patient.id)) {
-      patient.studies = this.patients.get(patient.id).studies;
+      const old = this.patients.get(patient.id);
+      patient.studies = old.studies;
+      this.touched(old.patientId != patient.patientId || old.patientName != patient.patientName,
+        old.lastUpdate != patient.lastUpdate);
+    } else {
+      this.generation++;
     }
     this.patients.set(patient.id, patient);
-    this.generation++;
   }
 
   /** A study whose patient is unknown yet gets a patient made from the study's own tags. */
   upsertStudy(study: Study): void {
     if (this.studies.has(study.id)) {
-      study.series = this.studies.get(study.id).series;
+      const old = this.studies.get(study.id);
+      study.series = old.series;
+      this.touched(old.parentPatient != study.parentPatient || old.patientId != study.patientId ||
+        old.patientName != study.patientName || old.studyDate != study.studyDate ||
+        old.studyDescription != study.studyDescription || old.studyInstanceUid != study.studyInstanceUid,
+        old.lastUpdate != study.lastUpdate);
+      if (old.parentPatient != study.parentPatient && this.patients.has(old.parentPatient)) {
+        removeFrom(this.patients.get(old.parentPatient).studies, study.id);
+      }
+    } else {
+      this.generation++;
     }
     this.studies.set(study.id, study);
     if (!this.patients.has(study.parentPatient)) {
       this.patients.set(study.parentPatient,
         new Patient(study.parentPatient, study.patientId, study.patientName, study.lastUpdate));
+      this.generation++;
     }
-    addTo(this.patients.get(study.parentPatient).studies, study.id);
-    this.generation++;
+    if (addTo(this.patients.get(study.parentPatient).studies, study.id)) this.generation++;
   }
 
   /** Returns false (and keeps nothing) when the parent study is unknown. */
   upsertSeries(series: Series): bool {
     if (!this.studies.has(series.parentStudy)) return false;
+    if (this.series.has(series.id)) {
+      const old = this.series.get(series.id);
+      this.touched(old.parentStudy != series.parentStudy || old.modality != series.modality ||
+        old.seriesDescription != series.seriesDescription || old.seriesInstanceUid != series.seriesInstanceUid,
+        old.lastUpdate != series.lastUpdate);
+    } else {
+      this.generation++;
+    }
     this.series.set(series.id, series);
-    addTo(this.studies.get(series.parentStudy).series, series.id);
-    this.generation++;
+    if (addTo(this.studies.get(series.parentStudy).series, series.id)) this.generation++;
     return true;
   }
-
   removeSeries(id: string): void {
     if (!this.series.has(id)) return;
     const series = this.series.get(id);

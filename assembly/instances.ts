@@ -1,6 +1,7 @@
 // The instances of a series, fetched when the series is first needed and kept in a cache
 // bounded by a total number of instances (configuration "MaxCachedInstances"). The least
 // recently used series leave first. Entries are checked again after a NewInstance change.
+import { NamedChildren } from "./naming";
 
 export class Instance {
   constructor(
@@ -15,7 +16,28 @@ export class InstanceList {
   /** The change sequence number up to which this list is known to be complete. */
   checkedAtSeq: i64 = 0;
   lastUse: u64 = 0;
-  constructor(public seriesId: string, public instances: Array<Instance>) {}
+  byId: Map<string, Instance> = new Map<string, Instance>();
+  /** The file names views.ts gives (by Orthanc id, by SOPInstanceUID), kept with the list. */
+  namesById: NamedChildren | null = null;
+  namesBySopUid: NamedChildren | null = null;
+
+  constructor(public seriesId: string, public instances: Array<Instance>) {
+    for (let i = 0; i < instances.length; i++) this.byId.set(instances[i].id, instances[i]);
+  }
+
+  remove(instanceId: string): bool {
+    if (!this.byId.has(instanceId)) return false;
+    this.byId.delete(instanceId);
+    for (let j = 0; j < this.instances.length; j++) {
+      if (this.instances[j].id == instanceId) {
+        this.instances.splice(j, 1);
+        break;
+      }
+    }
+    this.namesById = null;
+    this.namesBySopUid = null;
+    return true;
+  }
 }
 
 export class InstanceCache {
@@ -52,13 +74,9 @@ export class InstanceCache {
   dropInstance(instanceId: string): void {
     const lists = this.lists.values();
     for (let i = 0; i < lists.length; i++) {
-      const instances = lists[i].instances;
-      for (let j = 0; j < instances.length; j++) {
-        if (instances[j].id == instanceId) {
-          instances.splice(j, 1);
-          this.total--;
-          return;
-        }
+      if (lists[i].remove(instanceId)) {
+        this.total--;
+        return;
       }
     }
   }

@@ -108,7 +108,11 @@ export function joinFields(fields: Array<string>): string {
 
 /** One child of a folder before it gets its final name. */
 export class Candidate {
-  constructor(public baseName: string, public id: string) {}
+  /** foldKey(baseName), computed once: sorting compares it O(n log n) times. */
+  key: string;
+  constructor(public baseName: string, public id: string) {
+    this.key = foldKey(baseName);
+  }
 }
 
 /** A folder's children with their final, unique names, and the lookup by name. */
@@ -136,10 +140,8 @@ export class NamedChildren {
 }
 
 function compareCandidates(a: Candidate, b: Candidate): i32 {
-  const ka = foldKey(a.baseName);
-  const kb = foldKey(b.baseName);
-  if (ka < kb) return -1;
-  if (ka > kb) return 1;
+  if (a.key < b.key) return -1;
+  if (a.key > b.key) return 1;
   if (a.id < b.id) return -1;
   if (a.id > b.id) return 1;
   return 0;
@@ -156,12 +158,13 @@ export function assignUniqueNames(candidates: Array<Candidate>, extension: strin
   const sorted = candidates.slice(0);
   sorted.sort(compareCandidates);
   const taken = new Set<string>();
-  for (let i = 0; i < sorted.length; i++) taken.add(foldKey(sorted[i].baseName + extension));
+  const extensionKey = foldKey(extension);
+  for (let i = 0; i < sorted.length; i++) taken.add(sorted[i].key + extensionKey);
   const result = new NamedChildren();
   let previousKey = "";
   for (let i = 0; i < sorted.length; i++) {
     const candidate = sorted[i];
-    const key = foldKey(candidate.baseName);
+    const key = candidate.key;
     let name = candidate.baseName + extension;
     if (i > 0 && key == previousKey) {
       let n = 1;

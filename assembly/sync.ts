@@ -154,10 +154,13 @@ export class Synchronizer extends ResourceSource {
           const change = <JSON.Obj>items[i];
           const level = text(change, "ResourceType");
           const id = text(change, "ID");
-          if (level == "Patient") patients.add(id);
+          if (level == "Instance" || text(change, "ChangeType") == "NewChildInstance") {
+            // A series may have grown: cached instance lists are checked again. The parents'
+            // LastUpdate is refreshed by their Stable* change, not at every instance.
+            this.newInstanceSeq = integer(change, "Seq");
+          } else if (level == "Patient") patients.add(id);
           else if (level == "Study") studies.add(id);
           else if (level == "Series") series.add(id);
-          else if (level == "Instance") this.newInstanceSeq = integer(change, "Seq");
         }
       }
       const last = integer(answer, "Last");
@@ -231,10 +234,10 @@ export class Synchronizer extends ResourceSource {
 
   // ---- ResourceSource --------------------------------------------------------------------
 
-  instancesOf(seriesId: string): Array<Instance> | null {
+  instancesOf(seriesId: string): InstanceList | null {
     if (!this.catalog.series.has(seriesId)) return null;
     const cached = this.cache.get(seriesId);
-    if (cached !== null && cached.checkedAtSeq >= this.newInstanceSeq) return cached.instances;
+    if (cached !== null && cached.checkedAtSeq >= this.newInstanceSeq) return cached;
     const answer = parseArray(restGet("/series/" + seriesId + "/instances"));
     if (answer === null) {
       this.cache.drop(seriesId);
@@ -260,7 +263,7 @@ export class Synchronizer extends ResourceSource {
     const list = new InstanceList(seriesId, instances);
     list.checkedAtSeq = this.lastSeq;
     this.cache.put(list);
-    return instances;
+    return list;
   }
 
   resourceJson(level: string, id: string): Uint8Array | null {

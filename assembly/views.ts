@@ -9,7 +9,7 @@
 // by-dates/NO_DATE_FOLDER instead of vanishing.
 import { Catalog, Patient, Study, Series } from "./catalog";
 import { Config } from "./config";
-import { Instance } from "./instances";
+import { Instance, InstanceList } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
 import { ByteWriter } from "./wire";
 
@@ -28,7 +28,7 @@ export const MIME_JSON = "application/json";
 /** Where the views get what the catalog does not hold. */
 export abstract class ResourceSource {
   /** The instances of a series, or null when Orthanc no longer has the series. */
-  abstract instancesOf(seriesId: string): Array<Instance> | null;
+  abstract instancesOf(seriesId: string): InstanceList | null;
   /** GET /studies/{id} or /series/{id} ("studies" or "series"), or null when missing. */
   abstract resourceJson(level: string, id: string): Uint8Array | null;
 }
@@ -134,6 +134,7 @@ class Entry {
 
 export class Views {
   private cachedGeneration: u32 = 0xffffffff;
+  private cachedDateGeneration: u32 = 0xffffffff;
   private indexes: Map<string, NamedChildren> = new Map<string, NamedChildren>();
   private listings: Map<string, ArrayBuffer> = new Map<string, ArrayBuffer>();
   private dateIndex: DateIndex | null = null;
@@ -144,12 +145,19 @@ export class Views {
 
   // ---- naming of each folder's children -------------------------------------------------
 
+  /** Names survive a change of dates only; listings and the by-dates index survive neither. */
   private invalidateIfChanged(): void {
-    if (this.cachedGeneration == this.catalog.generation) return;
-    this.cachedGeneration = this.catalog.generation;
-    this.indexes.clear();
-    this.listings.clear();
-    this.dateIndex = null;
+    if (this.cachedGeneration != this.catalog.generation) {
+      this.cachedGeneration = this.catalog.generation;
+      this.indexes.clear();
+      this.listings.clear();
+      this.dateIndex = null;
+    }
+    if (this.cachedDateGeneration != this.catalog.dateGeneration) {
+      this.cachedDateGeneration = this.catalog.dateGeneration;
+      this.listings.clear();
+      this.dateIndex = null;
+    }
   }
 
   private dates(): DateIndex {
@@ -240,14 +248,23 @@ export class Views {
     return named;
   }
 
-  /** Instances of a series named "<Orthanc id>.dcm", or "<SOPInstanceUID>.dcm" in by-uids. */
-  private instanceNames(instances: Array<Instance>, bySopUid: bool): NamedChildren {
+  /**
+   * Instances of a series named "<Orthanc id>.dcm", or "<SOPInstanceUID>.dcm" in by-uids;
+   * kept with the list, which is replaced when the series changes.
+   */
+  private instanceNames(list: InstanceList, bySopUid: bool): NamedChildren {
+    const cached = bySopUid ? list.namesBySopUid : list.namesById;
+    if (cached !== null) return cached;
     const candidates = new Array<Candidate>();
+    const instances = list.instances;
     for (let i = 0; i < instances.length; i++) {
       const instance = instances[i];
       candidates.push(new Candidate(bySopUid ? this.name(instance.sopInstanceUid) : instance.id, instance.id));
     }
-    return assignUniqueNames(candidates, DICOM_EXTENSION);
+    const named = assignUniqueNames(candidates, DICOM_EXTENSION);
+    if (bySopUid) list.namesBySopUid = named;
+    else list.namesById = named;
+    return named;
   }
 
   // ---- path resolution -------------------------------------------------------------------
@@ -312,9 +329,9 @@ export class Views {
   }
 
   private resolveInstance(seriesId: string, name: string, bySopUid: bool): Node | null {
-    const instances = this.source.instancesOf(seriesId);
-    if (instances === null) return null;
-    const instanceId = this.instanceNames(instances, bySopUid).find(name);
+    const list = this.source.instancesOf(seriesId);
+    if (list === null) return null;
+    const instanceId = this.instanceNames(list, bySopUid).find(name);
     return instanceId === null ? null : new Node(NodeKind.InstanceFile, "", instanceId, seriesId);
   }
 
@@ -440,13 +457,11 @@ export class Views {
 
   private instanceEntries(node: Node): Array<Entry> {
     const result = new Array<Entry>();
-    const instances = this.source.instancesOf(node.id);
-    if (instances !== null) {
-      const named = this.instanceNames(instances, node.view == BY_UIDS);
-      const byId = new Map<string, Instance>();
-      for (let i = 0; i < instances.length; i++) byId.set(instances[i].id, instances[i]);
+    const list = this.source.instancesOf(node.id);
+    if (list !== null) {
+      const named = this.instanceNames(list, node.view == BY_UIDS);
       for (let i = 0; i < named.size; i++) {
-        const instance = byId.get(named.ids[i]);
+        const instance = list.byId.get(named.ids[i]);
         result.push(new Entry(false, named.names[i], instance.fileSize, MIME_DICOM, shareDate(instance.receptionDate, this.now)));
       }
     }
@@ -459,14 +474,9 @@ export class Views {
   /** The file a path names, or null. */
   file(node: Node): FileAnswer | null {
     if (node.kind == NodeKind.InstanceFile) {
-      const instances = this.source.instancesOf(node.parentId);
-      if (instances === null) return null;
-      for (let i = 0; i < instances.length; i++) {
-        if (instances[i].id == node.id) {
-          return new FileAnswer(MIME_DICOM, shareDate(instances[i].receptionDate, this.now), node.id, null);
-        }
-      }
-      return null;
+      const list = this.source.instancesOf(node.parentId);
+      if (list === null || !list.byId.has(node.id)) return null;
+      return new FileAnswer(MIME_DICOM, shareDate(list.byId.get(node.id).receptionDate, this.now), node.id, null);
     }
     if (node.kind == NodeKind.StudyJson || node.kind == NodeKind.SeriesJson) {
       const isStudy = node.kind == NodeKind.StudyJson;

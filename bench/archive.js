@@ -10,7 +10,6 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeF
 import path from 'node:path';
 import { Orthanc } from '../tests/lib/orthanc.js';
 import { makeInstance } from '../tests/lib/dicom.js';
-import { distinctPorts } from './ports.js';
 
 /** Bump when the generated data changes, so that cached archives are not reused. */
 const ARCHIVE_VERSION = 1;
@@ -195,7 +194,7 @@ export async function ensureArchive(studyCount, benchDir, log = console.log) {
   log(`archive: generating ${studies.length} studies, ${files.length} instances (${UPLOAD_CONCURRENCY} parallel uploads)`);
 
   const workDir = path.join(benchDir, 'generating');
-  const options = { ...await distinctPorts(), WebDavEnabled: false, SaveJobs: false };
+  const options = { WebDavEnabled: false, SaveJobs: false };
   const orthanc = await (await Orthanc.create(workDir, { options })).start();
   try {
     const ids = await upload(orthanc, files, (n) => log(`archive: ${n} / ${files.length} instances uploaded`));

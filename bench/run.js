@@ -9,12 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Orthanc } from '../tests/lib/orthanc.js';
-import { PLUGIN, ROOT } from '../scripts/build.js';
+import { build, ROOT } from '../scripts/build.js';
 import { copyDatabase, ensureArchive, prng } from './archive.js';
 import { davUrl, discover, pathKey, parseListing, propfind } from './dav.js';
 import { buildFloor, FLOOR_ROOT, loadFloor } from './floor.js';
 import { alternate, permutations, rssBytes, timed, timedWalk } from './measure.js';
-import { distinctPorts } from './ports.js';
 import { mb, ms, report } from './report.js';
 
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
@@ -226,7 +225,7 @@ async function main() {
   mkdirSync(BENCH_DIR, { recursive: true });
   // Through npm, never a stale .so: cmake-js finds Node's headers from npm's environment
   // (npm_config_nodedir) and fails without it, as when this file is run with plain node.
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const PLUGIN = build('build');
   const floorPlugin = buildFloor(path.join(BENCH_DIR, 'floor-build'));
   const archiveStarted = performance.now();
   const { dbDir, manifest, reused } = await ensureArchive(STUDIES, BENCH_DIR, log);
@@ -234,8 +233,8 @@ async function main() {
   // Two Orthancs on private copies of the same database.
   const builtinDir = path.join(BENCH_DIR, 'run', 'builtin');
   const pluginDir = path.join(BENCH_DIR, 'run', 'plugin');
-  const builtin = await Orthanc.create(builtinDir, { options: { ...await distinctPorts(), WebDavEnabled: true } });
-  const plugin = await Orthanc.create(pluginDir, { options: { ...await distinctPorts(), WebDavEnabled: false, Plugins: [PLUGIN, floorPlugin] } });
+  const builtin = await Orthanc.create(builtinDir, { options: { WebDavEnabled: true } });
+  const plugin = await Orthanc.create(pluginDir, { options: { WebDavEnabled: false, Plugins: [PLUGIN, floorPlugin] } });
   copyDatabase(dbDir, path.join(builtinDir, 'db'));
   copyDatabase(dbDir, path.join(pluginDir, 'db'));
   log(`archive ready in ${ms(performance.now() - archiveStarted)} (copied for both Orthancs)`);

@@ -18,8 +18,16 @@ export function ensureNodeModules() {
 export function build(kind = 'build') {
   ensureSystemPackages(kind);
   ensureNodeModules();
+  // cmake-js wants Node's headers (for addons; this project needs none) and downloads them
+  // unless npm's nodedir points at the installed ones: npm sets it for npm scripts, a plain
+  // `node` caller does not, so it is asked of npm here.
+  const env = { ...process.env };
+  if (!env.npm_config_nodedir) {
+    env.npm_config_nodedir = execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
+  }
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'cmake-js'), ['build', '--log-level', 'warn'], {
     cwd: ROOT,
+    env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return PLUGIN;

@@ -5,7 +5,23 @@ import { mkdirSync, writeFileSync, rmSync, createWriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
+const handedOut = new Set();
+
+/**
+ * A free loopback port that this process has not handed out before: the kernel can give a
+ * just-closed port twice, and two Orthancs (or HTTP and DICOM of one) would then collide.
+ */
 export async function freePort() {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function anyFreePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -23,6 +23,24 @@ describe("Catalog", () => {
     expect(catalog.patients.get("p1").studies).toStrictEqual(["s1"]);
     expect(catalog.studies.get("s1").series).toStrictEqual(["e1"]);
   });
+  it("tells name changes from date changes, and ignores updates that change nothing", () => {
+    const catalog = new Catalog();
+    catalog.upsertStudy(study("s1", "p1"));
+    const names = catalog.generation;
+    const dates = catalog.dateGeneration;
+    catalog.upsertStudy(study("s1", "p1"));
+    expect(catalog.generation).toBe(names);
+    expect(catalog.dateGeneration).toBe(dates);
+    const later = study("s1", "p1");
+    later.lastUpdate = "20250101T000000";
+    catalog.upsertStudy(later);
+    expect(catalog.generation).toBe(names);
+    expect(catalog.dateGeneration).toBe(dates + 1);
+    const renamed = study("s1", "p1");
+    renamed.studyDescription = "Other";
+    catalog.upsertStudy(renamed);
+    expect(catalog.generation).toBe(names + 1);
+  });
   it("refuses a series whose study is unknown", () => {
     const catalog = new Catalog();
     expect(catalog.upsertSeries(new Series("e1", "nope", "CT", "A", "1.2.3", ""))).toBe(false);

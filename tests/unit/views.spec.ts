@@ -1,12 +1,12 @@
 import { Catalog, Patient, Study, Series } from "../../assembly/catalog";
 import { Config } from "../../assembly/config";
-import { Instance } from "../../assembly/instances";
+import { Instance, InstanceList } from "../../assembly/instances";
 import { Views, ResourceSource, NodeKind, Node, studyMonth, shareDate, NO_DATE_FOLDER } from "../../assembly/views";
 import { ByteWriter } from "../../assembly/wire";
 
 class FakeSource extends ResourceSource {
-  instances: Map<string, Array<Instance>> = new Map<string, Array<Instance>>();
-  instancesOf(seriesId: string): Array<Instance> | null {
+  instances: Map<string, InstanceList> = new Map<string, InstanceList>();
+  instancesOf(seriesId: string): InstanceList | null {
     return this.instances.has(seriesId) ? this.instances.get(seriesId) : null;
   }
   resourceJson(level: string, id: string): Uint8Array | null {
@@ -28,9 +28,9 @@ function setup(): void {
   catalog.upsertSeries(new Series("e1", "s1", "CT", "Axial", "1.2.1.1", "20240101T000000"));
   catalog.upsertSeries(new Series("e2", "s1", "CT", "Axial", "1.2.1.2", "20240101T000000"));
   catalog.upsertSeries(new Series("e3", "s2", "US", "", "1.2.2.1", "20240101T000000"));
-  source.instances.set("e1", [new Instance("i1", "1.2.1.1.1", 1234, "20240101T010203"), new Instance("i2", "1.2.1.1.2", 99, "")]);
-  source.instances.set("e2", new Array<Instance>());
-  source.instances.set("e3", new Array<Instance>());
+  source.instances.set("e1", new InstanceList("e1", [new Instance("i1", "1.2.1.1.1", 1234, "20240101T010203"), new Instance("i2", "1.2.1.1.2", 99, "")]));
+  source.instances.set("e2", new InstanceList("e2", new Array<Instance>()));
+  source.instances.set("e3", new InstanceList("e3", new Array<Instance>()));
 }
 
 function kindOf(path: Array<string>): i32 {
