@@ -3,6 +3,9 @@
 // recently used series leave first. Entries are checked again after a NewInstance change.
 import { NamedChildren } from "./naming";
 
+/** Lists at least this long get a map by id (and views.ts keeps their names). */
+export const INDEXED_LIST_SIZE = 32;
+
 export class Instance {
   constructor(
     public id: string,
@@ -16,18 +19,33 @@ export class InstanceList {
   /** The change sequence number up to which this list is known to be complete. */
   checkedAtSeq: i64 = 0;
   lastUse: u64 = 0;
-  byId: Map<string, Instance> = new Map<string, Instance>();
-  /** The file names views.ts gives (by Orthanc id, by SOPInstanceUID), kept with the list. */
+  /** The file names views.ts gives (by Orthanc id, by SOPInstanceUID), kept with big lists. */
   namesById: NamedChildren | null = null;
   namesBySopUid: NamedChildren | null = null;
+  /** Built for big lists only: most series are small, and a map each would cost more than a scan. */
+  private byId: Map<string, Instance> | null = null;
 
   constructor(public seriesId: string, public instances: Array<Instance>) {
-    for (let i = 0; i < instances.length; i++) this.byId.set(instances[i].id, instances[i]);
+    if (instances.length >= INDEXED_LIST_SIZE) {
+      const byId = new Map<string, Instance>();
+      for (let i = 0; i < instances.length; i++) byId.set(instances[i].id, instances[i]);
+      this.byId = byId;
+    }
+  }
+
+  find(instanceId: string): Instance | null {
+    const byId = this.byId;
+    if (byId !== null) return byId.has(instanceId) ? byId.get(instanceId) : null;
+    for (let i = 0; i < this.instances.length; i++) {
+      if (this.instances[i].id == instanceId) return this.instances[i];
+    }
+    return null;
   }
 
   remove(instanceId: string): bool {
-    if (!this.byId.has(instanceId)) return false;
-    this.byId.delete(instanceId);
+    if (this.find(instanceId) === null) return false;
+    const byId = this.byId;
+    if (byId !== null) byId.delete(instanceId);
     for (let j = 0; j < this.instances.length; j++) {
       if (this.instances[j].id == instanceId) {
         this.instances.splice(j, 1);

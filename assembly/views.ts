@@ -9,7 +9,7 @@
 // by-dates/NO_DATE_FOLDER instead of vanishing.
 import { Catalog, Patient, Study, Series } from "./catalog";
 import { Config } from "./config";
-import { Instance, InstanceList } from "./instances";
+import { InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
 import { ByteWriter } from "./wire";
 
@@ -262,6 +262,7 @@ export class Views {
       candidates.push(new Candidate(bySopUid ? this.name(instance.sopInstanceUid) : instance.id, instance.id));
     }
     const named = assignUniqueNames(candidates, DICOM_EXTENSION);
+    if (instances.length < INDEXED_LIST_SIZE) return named;
     if (bySopUid) list.namesBySopUid = named;
     else list.namesById = named;
     return named;
@@ -461,7 +462,7 @@ export class Views {
     if (list !== null) {
       const named = this.instanceNames(list, node.view == BY_UIDS);
       for (let i = 0; i < named.size; i++) {
-        const instance = list.byId.get(named.ids[i]);
+        const instance = list.find(named.ids[i])!;
         result.push(new Entry(false, named.names[i], instance.fileSize, MIME_DICOM, shareDate(instance.receptionDate, this.now)));
       }
     }
@@ -475,8 +476,9 @@ export class Views {
   file(node: Node): FileAnswer | null {
     if (node.kind == NodeKind.InstanceFile) {
       const list = this.source.instancesOf(node.parentId);
-      if (list === null || !list.byId.has(node.id)) return null;
-      return new FileAnswer(MIME_DICOM, shareDate(list.byId.get(node.id).receptionDate, this.now), node.id, null);
+      const instance = list !== null ? list.find(node.id) : null;
+      if (instance === null) return null;
+      return new FileAnswer(MIME_DICOM, shareDate(instance.receptionDate, this.now), node.id, null);
     }
     if (node.kind == NodeKind.StudyJson || node.kind == NodeKind.SeriesJson) {
       const isStudy = node.kind == NodeKind.StudyJson;
