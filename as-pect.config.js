@@ -13,6 +13,7 @@ export default {
       log: (level, ptr, len) => logLines.push(`${level} ${text(ptr, len)}`),
       rest_get: () => -1,
       rest_take: () => {},
+      rest_delete: () => -1,
       now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
     };
     instance = instantiate(binary, createImports({ env: { memory }, host }));

@@ -11,6 +11,7 @@ import { inputReader, output, reserveInput } from "./wire";
 import { trapIfAsked } from "./testing";
 import { formatStatus } from "./status";
 import { nowMs } from "./host";
+import { Deleter } from "./deletion";
 import { formatShareDate } from "./clock";
 
 let config = new Config();
@@ -18,6 +19,7 @@ const catalog = new Catalog();
 let cache = new InstanceCache(config.maxCachedInstances);
 let synchronizer = new Synchronizer(catalog, cache);
 let views = new Views(catalog, config, synchronizer);
+let deleter = new Deleter(catalog, cache, config, views);
 
 /** Start of every WebDAV callback: apply changes and set the clock the listings show. */
 function beginRequest(path: Array<string>): void {
@@ -45,6 +47,7 @@ export function configure(length: i32): i32 {
   synchronizer = new Synchronizer(catalog, cache);
   synchronizer.reconcileIntervalMs = <f64>config.reconcileIntervalSeconds * 1000;
   views = new Views(catalog, config, synchronizer);
+  deleter = new Deleter(catalog, cache, config, views);
   output.reset();
   output.u8(<i32>result.outcome);
   output.shortString(config.root);
@@ -109,10 +112,11 @@ export function create_folder(length: i32): i32 {
   return 0;
 }
 
+/** Input: path components. Returns 1 when deleted (or nothing to delete), 0 when refused, -1 on failure. */
 export function delete_item(length: i32): i32 {
   const path = inputReader(length).components();
   beginRequest(path);
-  return 0;
+  return <i32>deleter.delete(path);
 }
 
 /** A resource Orthanc deleted (queued by the shim). Input: its id. */
@@ -128,6 +132,6 @@ export function tick(): void {
 /** Output: the status JSON. `traps` and `memoryBytes` are known to the shim only. */
 export function status(traps: i32, memoryBytes: f64): i32 {
   output.reset();
-  output.bytes(String.UTF8.encode(formatStatus(config, catalog, cache, synchronizer, traps, memoryBytes), false));
+  output.bytes(String.UTF8.encode(formatStatus(config, catalog, cache, synchronizer, deleter, traps, memoryBytes), false));
   return output.length;
 }

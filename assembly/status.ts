@@ -3,6 +3,7 @@ import { Catalog } from "./catalog";
 import { Config } from "./config";
 import { InstanceCache } from "./instances";
 import { Synchronizer } from "./sync";
+import { Deleter } from "./deletion";
 import { formatShareDate } from "./clock";
 
 export function jsonString(value: string): string {
@@ -20,7 +21,7 @@ export function jsonString(value: string): string {
 }
 
 export function formatStatus(config: Config, catalog: Catalog, cache: InstanceCache, sync: Synchronizer,
-  traps: i32, memoryBytes: f64): string {
+  deleter: Deleter, traps: i32, memoryBytes: f64): string {
   return "{" +
     "\"Root\":" + jsonString(config.root) + "," +
     "\"CatalogReady\":" + (sync.loaded ? "true" : "false") + "," +
@@ -35,6 +36,7 @@ export function formatStatus(config: Config, catalog: Catalog, cache: InstanceCa
     "\"CatalogLoadMs\":" + (<i64>Math.round(sync.loadMs)).toString() + "," +
     "\"Reconciliations\":" + sync.reconciliations.toString() + "," +
     "\"Traps\":" + traps.toString() + "," +
+    "\"DeletedThroughShare\":" + deleter.deleted.toString() + "," +
     "\"ModuleMemoryBytes\":" + (<i64>Math.round(memoryBytes)).toString() + "," +
     "\"DeleteAllowed\":" + (config.deleteAllowed ? "true" : "false") + "," +
     "\"UploadAllowed\":" + (config.uploadAllowed ? "true" : "false") + "," +

@@ -470,6 +470,22 @@ export class Views {
     return result;
   }
 
+  /** The studies of a by-dates year, month or the undated folder. */
+  studiesIn(node: Node): Array<string> {
+    const dates = this.dates();
+    if (node.kind == NodeKind.NoDate) return dates.undated.slice(0);
+    if (node.kind == NodeKind.Month) return dates.months.has(node.id) ? dates.months.get(node.id).slice(0) : new Array<string>();
+    const result = new Array<string>();
+    if (node.kind == NodeKind.Year && dates.years.has(node.id)) {
+      const months = dates.years.get(node.id);
+      for (let i = 0; i < months.length; i++) {
+        const studies = dates.months.get(months[i]);
+        for (let j = 0; j < studies.length; j++) result.push(studies[j]);
+      }
+    }
+    return result;
+  }
+
   // ---- files -----------------------------------------------------------------------------
 
   /** The file a path names, or null. */

@@ -72,6 +72,11 @@ void Z_hostZ_rest_take(struct Z_host_instance_t* host, u32 ptr, u32 length) {
   pending_size = 0;
 }
 
+u32 Z_hostZ_rest_delete(struct Z_host_instance_t* host, u32 ptr, u32 length) {
+  (void)host;
+  return (u32)host_rest_delete((const char*)guest_span_or_trap(ptr, length), length);
+}
+
 f64 Z_hostZ_now_ms(struct Z_host_instance_t* host) {
   (void)host;
   return host_now_ms();

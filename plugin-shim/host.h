@@ -13,6 +13,9 @@ void host_log(int32_t level, const char* text, size_t length);
  * error. */
 int host_rest_get(const char* uri, size_t uriLength, void** body, size_t* bodySize);
 
+/* DELETE on Orthanc's REST API. Returns 0 when done, -1 when Orthanc answered an error. */
+int host_rest_delete(const char* uri, size_t uriLength);
+
 double host_now_ms(void);
 
 #endif

@@ -6,11 +6,17 @@
 #include <string.h>
 #include <time.h>
 
+static char* terminated(const char* text, size_t length) {
+  char* copy = malloc(length + 1);
+  if (copy == NULL) return NULL;
+  memcpy(copy, text, length);
+  copy[length] = '\0';
+  return copy;
+}
+
 void host_log(int32_t level, const char* text, size_t length) {
-  char* line = malloc(length + 1);
+  char* line = terminated(text, length);
   if (line == NULL) return;
-  memcpy(line, text, length);
-  line[length] = '\0';
   OrthancPluginContext* context = plugin_context();
   if (level == 0) OrthancPluginLogError(context, line);
   else if (level == 1) OrthancPluginLogWarning(context, line);
@@ -19,10 +25,8 @@ void host_log(int32_t level, const char* text, size_t length) {
 }
 
 int host_rest_get(const char* uri, size_t uriLength, void** body, size_t* bodySize) {
-  char* path = malloc(uriLength + 1);
+  char* path = terminated(uri, uriLength);
   if (path == NULL) return -1;
-  memcpy(path, uri, uriLength);
-  path[uriLength] = '\0';
   OrthancPluginMemoryBuffer answer;
   memset(&answer, 0, sizeof answer);
   OrthancPluginErrorCode code = OrthancPluginRestApiGet(plugin_context(), &answer, path);
@@ -37,6 +41,14 @@ int host_rest_get(const char* uri, size_t uriLength, void** body, size_t* bodySi
   if (answer.size > 0) memcpy(*body, answer.data, answer.size);
   OrthancPluginFreeMemoryBuffer(plugin_context(), &answer);
   return 0;
+}
+
+int host_rest_delete(const char* uri, size_t uriLength) {
+  char* path = terminated(uri, uriLength);
+  if (path == NULL) return -1;
+  OrthancPluginErrorCode code = OrthancPluginRestApiDelete(plugin_context(), path);
+  free(path);
+  return code == OrthancPluginErrorCode_Success ? 0 : -1;
 }
 
 double host_now_ms(void) {

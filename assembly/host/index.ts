@@ -17,6 +17,10 @@ declare function hostRestGet(uriPtr: usize, uriLen: i32): i32;
 @external("host", "rest_take")
 declare function hostRestTake(ptr: usize, len: i32): void;
 
+/** DELETE on Orthanc's own REST API. Returns 0 when done, -1 when Orthanc answered an error. */
+@external("host", "rest_delete")
+declare function hostRestDelete(uriPtr: usize, uriLen: i32): i32;
+
 /** Wall-clock time, milliseconds since the Unix epoch. */
 @external("host", "now_ms")
 declare function hostNowMs(): f64;
@@ -38,6 +42,12 @@ export function restGet(uri: string): Uint8Array | null {
   const answer = new Uint8Array(length);
   hostRestTake(answer.dataStart, length);
   return answer;
+}
+
+/** True when Orthanc deleted the resource at `uri`. */
+export function restDelete(uri: string): bool {
+  const uriBytes = String.UTF8.encode(uri, false);
+  return hostRestDelete(changetype<usize>(uriBytes), uriBytes.byteLength) == 0;
 }
 
 export function nowMs(): f64 {

@@ -14,7 +14,7 @@ const WASM = path.join(ROOT, 'build', 'generated', 'webdav.wasm');
 test('the module imports only the host functions of assembly/host/index.ts', () => {
   const module = new WebAssembly.Module(readFileSync(WASM));
   const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`).sort();
-  assert.deepEqual(imports, ['host.log', 'host.now_ms', 'host.rest_get', 'host.rest_take']);
+  assert.deepEqual(imports, ['host.log', 'host.now_ms', 'host.rest_delete', 'host.rest_get', 'host.rest_take']);
 });
 
 test('the module exports exactly the ABI of assembly/index.ts', () => {
@@ -59,6 +59,7 @@ async function instantiate(restAnswers) {
       return pending.length;
     },
     rest_take: (ptr, len) => pending.copy(bytes(ptr, len)),
+    rest_delete: () => -1,
     now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
   };
   const instance = await loader.instantiate(readFileSync(WASM), { host });

@@ -1,0 +1,77 @@
+// What a DELETE through the share does (orthanc.md §4, without the built-in's accidents):
+// - the share root, a view root and uploads/ itself are refused, whatever the flags (the
+//   built-in deletes the whole database on DELETE /webdav/by-studies);
+// - with DeleteAllowed false, every DELETE in the DICOM views is refused and nothing changes;
+// - a patient, study or series folder or an instance file is deleted in Orthanc with one REST
+//   call at its level (Orthanc removes the instances below and parents left empty);
+// - a by-dates year or month (or the undated folder) deletes the studies in it, as users of the
+//   built-in expect;
+// - study.json / series.json, and paths that do not exist, answer success with no effect, so
+//   that file explorers deleting a tree file by file, then folder by folder, succeed.
+import { Catalog } from "./catalog";
+import { Config } from "./config";
+import { InstanceCache } from "./instances";
+import { Views, Node, NodeKind, BY_PATIENTS, BY_STUDIES, BY_DATES, BY_UIDS } from "./views";
+import { restDelete, log, LOG_INFO, LOG_ERROR } from "./host";
+
+export enum DeleteOutcome {
+  Refused = 0, // answered 403
+  Done = 1, // answered 204
+  Failed = -1, // Orthanc refused or failed: answered 500, nothing hidden
+}
+
+function isDicomView(name: string): bool {
+  return name == BY_PATIENTS || name == BY_STUDIES || name == BY_DATES || name == BY_UIDS;
+}
+
+export class Deleter {
+  deleted: i32 = 0;
+
+  constructor(public catalog: Catalog, public cache: InstanceCache, public config: Config, public views: Views) {}
+
+  private deleteResource(level: string, id: string): bool {
+    if (!restDelete("/" + level + "/" + id)) {
+      log(LOG_ERROR, "Orthanc refused DELETE /" + level + "/" + id);
+      return false;
+    }
+    this.deleted++;
+    // Orthanc's Deleted events will say the same; applying it now makes the next listing right.
+    if (level == "instances") this.cache.dropInstance(id);
+    else {
+      this.cache.drop(id);
+      this.catalog.remove(id);
+    }
+    return true;
+  }
+
+  delete(path: Array<string>): DeleteOutcome {
+    if (path.length < 2 || !isDicomView(path[0])) return DeleteOutcome.Refused;
+    if (!this.config.deleteAllowed) return DeleteOutcome.Refused;
+    const node = this.views.resolve(path);
+    if (node === null) return DeleteOutcome.Done; // already gone
+    const done = this.deleteNode(node);
+    if (done) log(LOG_INFO, "deleted through the share: /" + path.join("/"));
+    return done ? DeleteOutcome.Done : DeleteOutcome.Failed;
+  }
+
+  private deleteNode(node: Node): bool {
+    switch (node.kind) {
+      case NodeKind.Patient: return this.deleteResource("patients", node.id);
+      case NodeKind.Study: return this.deleteResource("studies", node.id);
+      case NodeKind.Series: return this.deleteResource("series", node.id);
+      case NodeKind.InstanceFile: return this.deleteResource("instances", node.id);
+      case NodeKind.StudyJson:
+      case NodeKind.SeriesJson:
+        return true;
+      case NodeKind.Year:
+      case NodeKind.Month:
+      case NodeKind.NoDate: {
+        const studies = this.views.studiesIn(node);
+        let ok = true;
+        for (let i = 0; i < studies.length; i++) ok = this.deleteResource("studies", studies[i]) && ok;
+        return ok;
+      }
+    }
+    return false;
+  }
+}
