@@ -14,6 +14,7 @@ export default {
       rest_get: () => -1,
       rest_take: () => {},
       rest_delete: () => -1,
+      upload_read: () => 0,
       now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
     };
     instance = instantiate(binary, createImports({ env: { memory }, host }));

@@ -14,6 +14,15 @@ export class Config {
   asciiNames: bool = false;
   maxCachedInstances: i32 = 100000;
   reconcileIntervalSeconds: i32 = 10;
+  /** Where uploaded files wait, durable, until they are imported. Default: beside Orthanc's storage. */
+  stagingDirectory: string = "";
+  /** Threads importing staged files; 0 holds every upload staged (tests of restarts). */
+  ingestWorkers: i32 = 2;
+  /** Deepest nesting of sequences an uploaded file may have (Orthanc 1.10.1 dies on thousands). */
+  maxSequenceDepth: i32 = 64;
+  /** Seconds an empty folder of uploads/ stays, and a zero-byte file never rewritten. */
+  uploadFolderIdleSeconds: i32 = 30;
+  emptyFileIdleSeconds: i32 = 300;
   /** Tests only: a path component with this prefix makes the module trap on purpose. */
   testTrapName: string = "";
 }
@@ -31,6 +40,7 @@ export class ConfigResult {
 const KNOWN_KEYS: Array<string> = [
   "Enable", "Root", "DeleteAllowed", "UploadAllowed", "AsciiNames",
   "MaxCachedInstances", "ReconcileIntervalSeconds", "TestTrapName",
+  "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds",
 ];
 
 function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
@@ -106,12 +116,22 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
     config.maxCachedInstances = readInt(section, "MaxCachedInstances", config.maxCachedInstances, 1000, 100000000);
     config.reconcileIntervalSeconds = readInt(section, "ReconcileIntervalSeconds", config.reconcileIntervalSeconds, 1, 86400);
     config.testTrapName = readString(section, "TestTrapName", config.testTrapName);
+    config.stagingDirectory = readString(section, "StagingDirectory", config.stagingDirectory);
+    config.ingestWorkers = readInt(section, "IngestWorkers", config.ingestWorkers, 0, 16);
+    config.maxSequenceDepth = readInt(section, "MaxSequenceDepth", config.maxSequenceDepth, 4, 128);
+    config.uploadFolderIdleSeconds = readInt(section, "UploadFolderIdleSeconds", config.uploadFolderIdleSeconds, 1, 86400);
+    config.emptyFileIdleSeconds = readInt(section, "EmptyFileIdleSeconds", config.emptyFileIdleSeconds, 1, 86400);
     const root = normalizeRoot(readString(section, "Root", config.root));
     if (root === null) {
       log(LOG_ERROR, SECTION + ".Root must be a URI path such as \"/webdav\" (letters, digits, - _ . /); the share is not served");
       return new ConfigResult(config, ConfigOutcome.Refused);
     }
     config.root = root;
+  }
+  if (config.stagingDirectory.length == 0) {
+    const storage = top.get("StorageDirectory");
+    const base = storage !== null && storage.isString ? (<JSON.Str>storage).valueOf() : "OrthancStorage";
+    config.stagingDirectory = (base.endsWith("/") ? base : base + "/") + "webdav-staging";
   }
   if (!config.enable) return new ConfigResult(config, ConfigOutcome.Disabled);
 

@@ -6,11 +6,12 @@ import { Catalog } from "./catalog";
 import { Config, ConfigOutcome, readConfiguration } from "./config";
 import { InstanceCache } from "./instances";
 import { Synchronizer } from "./sync";
-import { Views } from "./views";
+import { Views, UPLOADS } from "./views";
+import { Uploads, UploadEntry, EntryKind, StoreAction, StoreDecision, JobOutcome } from "./uploads";
 import { inputReader, output, reserveInput } from "./wire";
 import { trapIfAsked } from "./testing";
 import { formatStatus } from "./status";
-import { nowMs } from "./host";
+import { nowMs, StagedFile } from "./host";
 import { Deleter } from "./deletion";
 import { formatShareDate } from "./clock";
 
@@ -20,6 +21,19 @@ let cache = new InstanceCache(config.maxCachedInstances);
 let synchronizer = new Synchronizer(catalog, cache);
 let views = new Views(catalog, config, synchronizer);
 let deleter = new Deleter(catalog, cache, config, views);
+let uploads = newUploads();
+
+function newUploads(): Uploads {
+  return new Uploads(config.maxSequenceDepth, <f64>config.uploadFolderIdleSeconds * 1000,
+    <f64>config.emptyFileIdleSeconds * 1000);
+}
+
+function isUploadPath(path: Array<string>): bool {
+  return path.length > 1 && path[0] == UPLOADS && config.uploadAllowed;
+}
+
+const MIME_BINARY = "application/octet-stream";
+const MIME_TEXT = "text/plain; charset=utf-8";
 
 /** Start of every WebDAV callback: apply changes and set the clock the listings show. */
 function beginRequest(path: Array<string>): void {
@@ -38,7 +52,8 @@ export function output_ptr(): usize {
 
 /**
  * Input: the whole Orthanc configuration as JSON. Output: u8 outcome (0 serve, 1 disabled,
- * 2 refused), then the root as a u8-prefixed string. Returns the output's length.
+ * 2 refused), the root (u8-prefixed), the staging directory (u16-prefixed), u8 number of
+ * ingestion workers. Returns the output's length.
  */
 export function configure(length: i32): i32 {
   const result = readConfiguration(inputReader(length).rest());
@@ -48,9 +63,12 @@ export function configure(length: i32): i32 {
   synchronizer.reconcileIntervalMs = <f64>config.reconcileIntervalSeconds * 1000;
   views = new Views(catalog, config, synchronizer);
   deleter = new Deleter(catalog, cache, config, views);
+  uploads = newUploads();
   output.reset();
   output.u8(<i32>result.outcome);
   output.shortString(config.root);
+  output.mediumString(config.stagingDirectory);
+  output.u8(config.uploadAllowed ? config.ingestWorkers : 0);
   return output.length;
 }
 
@@ -58,6 +76,10 @@ export function configure(length: i32): i32 {
 export function is_existing_folder(length: i32): i32 {
   const path = inputReader(length).components();
   beginRequest(path);
+  if (isUploadPath(path)) {
+    const entry = uploads.find(path);
+    return entry !== null && entry.isFolder ? 1 : 0;
+  }
   const node = views.resolve(path);
   return node !== null && node.isFolder ? 1 : 0;
 }
@@ -66,21 +88,43 @@ export function is_existing_folder(length: i32): i32 {
 export function list_folder(length: i32): i32 {
   const path = inputReader(length).components();
   beginRequest(path);
+  output.reset();
+  if (isUploadPath(path) || (path.length == 1 && path[0] == UPLOADS && config.uploadAllowed)) {
+    const folder = path.length == 1 ? uploads.root : uploads.find(path);
+    if (folder === null || !folder.isFolder) return -1;
+    writeUploadListing(folder);
+    return output.length;
+  }
   const node = views.resolve(path);
   if (node === null || !node.isFolder) return -1;
-  output.reset();
   views.writeListing(node, output);
   return output.length;
+}
+
+/** The same wire format as views.ts writeListing. */
+function writeUploadListing(folder: UploadEntry): void {
+  const children = folder.children.values();
+  output.u32(<u32>children.length);
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    output.u8(child.isFolder ? 1 : 0);
+    output.u64(child.size);
+    output.shortString(child.isFolder ? "" : child.kind == EntryKind.Report ? MIME_TEXT : MIME_BINARY);
+    output.shortString(child.date.length > 0 ? child.date : views.now);
+    output.mediumString(child.name);
+  }
 }
 
 /**
  * Input: path components. Output: u8-prefixed MIME type, u8-prefixed date, u8 kind
  * (1: the bytes that follow are an instance id whose DICOM file the shim sends; 2: the bytes
- * that follow are the content), u32-prefixed bytes. Returns the output's length, or -1.
+ * that follow are the content; 3: they are the staging id of an upload whose staged file the
+ * shim sends), u32-prefixed bytes. Returns the output's length, or -1.
  */
 export function retrieve_file(length: i32): i32 {
   const path = inputReader(length).components();
   beginRequest(path);
+  if (isUploadPath(path)) return writeUploadFile(uploads.find(path));
   const node = views.resolve(path);
   if (node === null || node.isFolder) return -1;
   const file = views.file(node);
@@ -99,23 +143,86 @@ export function retrieve_file(length: i32): i32 {
   return output.length;
 }
 
-/** Input: path components (and, later, the body). Returns 1 when the write is accepted. */
-export function store_file(length: i32): i32 {
-  const path = inputReader(length).components();
-  beginRequest(path);
-  return 0; // uploads come with issue 3
+function writeUploadFile(entry: UploadEntry | null): i32 {
+  if (entry === null || entry.isFolder) return -1;
+  output.reset();
+  output.shortString(entry.kind == EntryKind.Report ? MIME_TEXT : MIME_BINARY);
+  output.shortString(entry.date.length > 0 ? entry.date : views.now);
+  if (entry.kind == EntryKind.Pending) {
+    output.u8(3);
+    output.longBytes(String.UTF8.encode(entry.stagingId, false));
+  } else {
+    output.u8(2);
+    output.longBytes(String.UTF8.encode(entry.report, false)); // "" for a zero-byte file
+  }
+  return output.length;
 }
 
+/**
+ * PUT. Input: path components; `size` the body's length. Output: u8 action (0 refuse, 1 accept
+ * with nothing to write, 2 stage), u8-prefixed staging id, u16-prefixed record (the path below
+ * uploads/, for the sidecar that lets a restart find it again). Returns the output's length.
+ */
+export function store_file(length: i32, size: u64): i32 {
+  const path = inputReader(length).components();
+  beginRequest(path);
+  output.reset();
+  const decision = isUploadPath(path) ? uploads.store(path, size, views.now, nowMs()) : new StoreDecision(StoreAction.Refuse);
+  output.u8(<i32>decision.action);
+  output.shortString(decision.stagingId);
+  output.mediumString(decision.record);
+  return output.length;
+}
+
+/** The shim made a staged file durable (ok 1) or could not (ok 0). Input: the staging id. */
+export function upload_staged(length: i32, ok: i32): void {
+  uploads.staged(inputReader(length).rest(), ok != 0);
+}
+
+/** A staged file found at start. Input: u32-prefixed staging id, then the record. */
+export function upload_restore(length: i32, size: u64, mtimeMs: f64): void {
+  const reader = inputReader(length);
+  const id = reader.string();
+  uploads.restore(id, reader.rest(), size, formatShareDate(mtimeMs), nowMs());
+}
+
+/** For a worker: the next staged file. Output: its staging id. Returns the length, or -1. */
+export function upload_next(): i32 {
+  const entry = uploads.nextJob();
+  if (entry === null) return -1;
+  output.reset();
+  output.bytes(String.UTF8.encode(entry.stagingId, false));
+  return output.length;
+}
+
+/**
+ * Checks a staged file of `size` bytes, read through host.upload_read. Input: its staging id.
+ * Returns 1 when the shim must import it, 0 when it is dropped (skipped or reported).
+ */
+export function upload_check(length: i32, size: u64): i32 {
+  return uploads.check(inputReader(length).rest(), new StagedFile(size));
+}
+
+/** What came of an import. Input: u32-prefixed staging id, then Orthanc's message. */
+export function upload_finish(length: i32, outcome: i32): void {
+  const reader = inputReader(length);
+  const id = reader.string();
+  uploads.finish(id, <JobOutcome>outcome, reader.rest());
+}
+
+/** MKCOL. Returns 1 when created, 0 when refused. */
 export function create_folder(length: i32): i32 {
   const path = inputReader(length).components();
   beginRequest(path);
-  return 0;
+  if (!isUploadPath(path)) return 0;
+  return uploads.makeFolder(path, views.now, nowMs()) ? 1 : 0;
 }
 
 /** Input: path components. Returns 1 when deleted (or nothing to delete), 0 when refused, -1 on failure. */
 export function delete_item(length: i32): i32 {
   const path = inputReader(length).components();
   beginRequest(path);
+  if (isUploadPath(path)) return uploads.delete(path) ? 1 : 0;
   return <i32>deleter.delete(path);
 }
 
@@ -124,14 +231,24 @@ export function resource_deleted(level: i32, length: i32): void {
   synchronizer.deleted(level, inputReader(length).rest());
 }
 
-/** The shim's timer, about once a second: loads the catalog, then reconciles when due. */
-export function tick(): void {
+/**
+ * The shim's timer, about once a second: loads the catalog, reconciles when due, tidies
+ * uploads/. Output: u32 count, then u8-prefixed staging ids whose files the shim removes.
+ */
+export function tick(): i32 {
   synchronizer.tick();
+  uploads.tidy(nowMs());
+  output.reset();
+  const discarded = uploads.discarded;
+  output.u32(<u32>discarded.length);
+  for (let i = 0; i < discarded.length; i++) output.shortString(discarded[i]);
+  uploads.discarded = new Array<string>();
+  return output.length;
 }
 
 /** Output: the status JSON. `traps` and `memoryBytes` are known to the shim only. */
 export function status(traps: i32, memoryBytes: f64): i32 {
   output.reset();
-  output.bytes(String.UTF8.encode(formatStatus(config, catalog, cache, synchronizer, deleter, traps, memoryBytes), false));
+  output.bytes(String.UTF8.encode(formatStatus(config, catalog, cache, synchronizer, deleter, uploads, traps, memoryBytes), false));
   return output.length;
 }

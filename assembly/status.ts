@@ -4,6 +4,7 @@ import { Config } from "./config";
 import { InstanceCache } from "./instances";
 import { Synchronizer } from "./sync";
 import { Deleter } from "./deletion";
+import { Uploads } from "./uploads";
 import { formatShareDate } from "./clock";
 
 export function jsonString(value: string): string {
@@ -21,7 +22,7 @@ export function jsonString(value: string): string {
 }
 
 export function formatStatus(config: Config, catalog: Catalog, cache: InstanceCache, sync: Synchronizer,
-  deleter: Deleter, traps: i32, memoryBytes: f64): string {
+  deleter: Deleter, uploads: Uploads, traps: i32, memoryBytes: f64): string {
   return "{" +
     "\"Root\":" + jsonString(config.root) + "," +
     "\"CatalogReady\":" + (sync.loaded ? "true" : "false") + "," +
@@ -37,6 +38,9 @@ export function formatStatus(config: Config, catalog: Catalog, cache: InstanceCa
     "\"Reconciliations\":" + sync.reconciliations.toString() + "," +
     "\"Traps\":" + traps.toString() + "," +
     "\"DeletedThroughShare\":" + deleter.deleted.toString() + "," +
+    "\"Uploads\":{\"Imported\":" + uploads.imported.toString() + ",\"Skipped\":" + uploads.skipped.toString() +
+    ",\"Failed\":" + uploads.failed.toString() + ",\"Pending\":" + uploads.pending.toString() +
+    ",\"JunkDropped\":" + uploads.junkDropped.toString() + "}," +
     "\"ModuleMemoryBytes\":" + (<i64>Math.round(memoryBytes)).toString() + "," +
     "\"DeleteAllowed\":" + (config.deleteAllowed ? "true" : "false") + "," +
     "\"UploadAllowed\":" + (config.uploadAllowed ? "true" : "false") + "," +

@@ -21,6 +21,11 @@ static struct Z_host_instance_t host_instance = {&module_instance};
 static int module_live = 0;
 static char* saved_configuration = NULL;
 static uint32_t trap_count = 0;
+static int restarted = 0; /* the module lost its state (uploads/ included) in a restart */
+
+/* The staged file a worker is having checked, read by host.upload_read. Under module_lock. */
+static const uint8_t* checked_bytes = NULL;
+static uint64_t checked_size = 0;
 
 /* The REST answer waiting for host.rest_take. Only touched under module_lock. */
 static void* pending_answer = NULL;
@@ -77,6 +82,16 @@ u32 Z_hostZ_rest_delete(struct Z_host_instance_t* host, u32 ptr, u32 length) {
   return (u32)host_rest_delete((const char*)guest_span_or_trap(ptr, length), length);
 }
 
+u32 Z_hostZ_upload_read(struct Z_host_instance_t* host, u64 offset, u32 ptr, u32 length) {
+  (void)host;
+  uint8_t* target = guest_span_or_trap(ptr, length);
+  if (checked_bytes == NULL || offset >= checked_size) return 0;
+  uint64_t available = checked_size - offset;
+  uint32_t count = available < length ? (uint32_t)available : length;
+  memcpy(target, checked_bytes + offset, count);
+  return count;
+}
+
 f64 Z_hostZ_now_ms(struct Z_host_instance_t* host) {
   (void)host;
   return host_now_ms();
@@ -118,16 +133,21 @@ static deletion_t* take_deletions(void) {
 
 /* ---- calls, traps and recovery ---- */
 
-typedef enum { CALL_CONFIGURE, CALL_PATH, CALL_TICK, CALL_STATUS, CALL_DELETED } call_kind_t;
+typedef enum {
+  CALL_CONFIGURE, CALL_PATH, CALL_TICK, CALL_STATUS, CALL_DELETED, CALL_STORE, CALL_STAGED,
+  CALL_RESTORE, CALL_NEXT, CALL_CHECK, CALL_FINISH
+} call_kind_t;
 
 typedef struct {
   call_kind_t kind;
   guest_path_op_t op;
   const uint8_t* input;
   size_t input_size;
-  int32_t level;
+  int32_t level; /* resource level, "ok", or outcome, by call kind */
   int32_t result;
   guest_buffer_t* answer;
+  uint64_t size; /* body or file size */
+  double time;
 } call_t;
 
 static uint32_t write_input(const uint8_t* data, size_t size) {
@@ -154,7 +174,21 @@ static int32_t dispatch(call_t* call) {
     case CALL_CONFIGURE:
       return copy_output((int32_t)Z_webdavZ_configure(&module_instance, length), call->answer);
     case CALL_TICK:
-      Z_webdavZ_tick(&module_instance);
+      return copy_output((int32_t)Z_webdavZ_tick(&module_instance), call->answer);
+    case CALL_STORE:
+      return copy_output((int32_t)Z_webdavZ_store_file(&module_instance, length, call->size), call->answer);
+    case CALL_STAGED:
+      Z_webdavZ_upload_staged(&module_instance, length, (u32)call->level);
+      return 0;
+    case CALL_RESTORE:
+      Z_webdavZ_upload_restore(&module_instance, length, call->size, call->time);
+      return 0;
+    case CALL_NEXT:
+      return copy_output((int32_t)Z_webdavZ_upload_next(&module_instance), call->answer);
+    case CALL_CHECK:
+      return (int32_t)Z_webdavZ_upload_check(&module_instance, length, call->size);
+    case CALL_FINISH:
+      Z_webdavZ_upload_finish(&module_instance, length, (u32)call->level);
       return 0;
     case CALL_STATUS: {
       double memory = (double)Z_webdavZ_memory(&module_instance)->size;
@@ -168,7 +202,6 @@ static int32_t dispatch(call_t* call) {
         case GUEST_IS_EXISTING_FOLDER: return (int32_t)Z_webdavZ_is_existing_folder(&module_instance, length);
         case GUEST_LIST_FOLDER: return copy_output((int32_t)Z_webdavZ_list_folder(&module_instance, length), call->answer);
         case GUEST_RETRIEVE_FILE: return copy_output((int32_t)Z_webdavZ_retrieve_file(&module_instance, length), call->answer);
-        case GUEST_STORE_FILE: return (int32_t)Z_webdavZ_store_file(&module_instance, length);
         case GUEST_CREATE_FOLDER: return (int32_t)Z_webdavZ_create_folder(&module_instance, length);
         case GUEST_DELETE_ITEM: return (int32_t)Z_webdavZ_delete_item(&module_instance, length);
       }
@@ -183,12 +216,18 @@ static void instantiate(void) {
 
 static const char* call_name(const call_t* call) {
   static const char* const path_ops[] = {"IsExistingFolder", "ListFolder", "RetrieveFile",
-                                         "StoreFile", "CreateFolder", "DeleteItem"};
+                                         "CreateFolder", "DeleteItem"};
   switch (call->kind) {
     case CALL_CONFIGURE: return "configure";
     case CALL_TICK: return "tick";
     case CALL_STATUS: return "status";
     case CALL_DELETED: return "resource_deleted";
+    case CALL_STORE: return "StoreFile";
+    case CALL_STAGED: return "upload_staged";
+    case CALL_RESTORE: return "upload_restore";
+    case CALL_NEXT: return "upload_next";
+    case CALL_CHECK: return "upload_check";
+    case CALL_FINISH: return "upload_finish";
     case CALL_PATH: return path_ops[call->op];
   }
   return "?";
@@ -226,8 +265,10 @@ static int32_t guarded(call_t* call) {
   Z_webdav_free(&module_instance);
   module_live = 0;
   instantiate();
+  restarted = 1;
   if (saved_configuration != NULL && call->kind != CALL_CONFIGURE) {
-    call_t configure = {CALL_CONFIGURE, 0, (const uint8_t*)saved_configuration, strlen(saved_configuration), 0, 0, NULL};
+    call_t configure = {.kind = CALL_CONFIGURE, .input = (const uint8_t*)saved_configuration,
+                        .input_size = strlen(saved_configuration)};
     if (guarded(&configure) < 0) {
       host_log(0, "WebDAV plugin: the restarted module could not be configured; the share answers errors", 68);
       Z_webdav_free(&module_instance);
@@ -242,7 +283,8 @@ static int32_t run(call_t* call) {
   deletion_t* item = take_deletions();
   while (item != NULL) {
     deletion_t* next = item->next;
-    call_t deleted = {CALL_DELETED, 0, (const uint8_t*)item->id, strlen(item->id), item->level, 0, NULL};
+    call_t deleted = {.kind = CALL_DELETED, .input = (const uint8_t*)item->id, .input_size = strlen(item->id),
+                      .level = item->level};
     guarded(&deleted);
     free(item);
     item = next;
@@ -257,7 +299,8 @@ int32_t guest_start(const char* configuration, guest_buffer_t* answer) {
   instantiate();
   free(saved_configuration);
   saved_configuration = strdup(configuration);
-  call_t call = {CALL_CONFIGURE, 0, (const uint8_t*)configuration, strlen(configuration), 0, 0, answer};
+  call_t call = {.kind = CALL_CONFIGURE, .input = (const uint8_t*)configuration, .input_size = strlen(configuration),
+                 .answer = answer};
   int32_t result = guarded(&call);
   pthread_mutex_unlock(&module_lock);
   return result;
@@ -304,7 +347,7 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
   size_t size = 0;
   uint8_t* input = encode_path(count, items, &size);
   if (input == NULL) return GUEST_FAILED;
-  call_t call = {CALL_PATH, op, input, size, 0, 0, answer};
+  call_t call = {.kind = CALL_PATH, .op = op, .input = input, .input_size = size, .answer = answer};
   pthread_mutex_lock(&module_lock);
   int32_t result = run(&call);
   pthread_mutex_unlock(&module_lock);
@@ -312,19 +355,91 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
   return result;
 }
 
-void guest_tick(void) {
-  call_t call = {CALL_TICK, 0, NULL, 0, 0, 0, NULL};
+static int32_t run_locked(call_t* call) {
   pthread_mutex_lock(&module_lock);
-  run(&call);
+  int32_t result = run(call);
   pthread_mutex_unlock(&module_lock);
+  return result;
+}
+
+int32_t guest_tick(guest_buffer_t* discarded) {
+  call_t call = {.kind = CALL_TICK, .answer = discarded};
+  return run_locked(&call);
 }
 
 int32_t guest_status(guest_buffer_t* answer) {
-  call_t call = {CALL_STATUS, 0, NULL, 0, 0, 0, answer};
+  call_t call = {.kind = CALL_STATUS, .answer = answer};
+  return run_locked(&call);
+}
+
+int32_t guest_store(uint32_t count, const char* const* items, uint64_t size, guest_buffer_t* answer) {
+  size_t length = 0;
+  uint8_t* input = encode_path(count, items, &length);
+  if (input == NULL) return GUEST_FAILED;
+  call_t call = {.kind = CALL_STORE, .input = input, .input_size = length, .size = size, .answer = answer};
+  int32_t result = run_locked(&call);
+  free(input);
+  return result;
+}
+
+void guest_upload_staged(const char* id, int ok) {
+  call_t call = {.kind = CALL_STAGED, .input = (const uint8_t*)id, .input_size = strlen(id), .level = ok};
+  run_locked(&call);
+}
+
+/* A u32-prefixed id, then `rest` (wire.ts ByteReader.string, then rest()). */
+static uint8_t* id_and_rest(const char* id, const char* rest, size_t restSize, size_t* size) {
+  uint32_t idLength = (uint32_t)strlen(id);
+  *size = 4 + idLength + restSize;
+  uint8_t* input = malloc(*size);
+  if (input == NULL) return NULL;
+  memcpy(input, &idLength, 4);
+  memcpy(input + 4, id, idLength);
+  if (restSize > 0) memcpy(input + 4 + idLength, rest, restSize);
+  return input;
+}
+
+void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs) {
+  size_t length = 0;
+  uint8_t* input = id_and_rest(id, record, recordSize, &length);
+  if (input == NULL) return;
+  call_t call = {.kind = CALL_RESTORE, .input = input, .input_size = length, .size = size, .time = mtimeMs};
+  run_locked(&call);
+  free(input);
+}
+
+int32_t guest_upload_next(guest_buffer_t* id) {
+  call_t call = {.kind = CALL_NEXT, .answer = id};
+  return run_locked(&call);
+}
+
+int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size) {
+  call_t call = {.kind = CALL_CHECK, .input = (const uint8_t*)id, .input_size = strlen(id), .size = size};
   pthread_mutex_lock(&module_lock);
+  checked_bytes = data;
+  checked_size = size;
   int32_t result = run(&call);
+  checked_bytes = NULL;
+  checked_size = 0;
   pthread_mutex_unlock(&module_lock);
   return result;
+}
+
+void guest_upload_finish(const char* id, int32_t outcome, const char* message) {
+  size_t length = 0;
+  uint8_t* input = id_and_rest(id, message, strlen(message), &length);
+  if (input == NULL) return;
+  call_t call = {.kind = CALL_FINISH, .input = input, .input_size = length, .level = outcome};
+  run_locked(&call);
+  free(input);
+}
+
+int guest_take_restarted(void) {
+  pthread_mutex_lock(&module_lock);
+  int value = restarted;
+  restarted = 0;
+  pthread_mutex_unlock(&module_lock);
+  return value;
 }
 
 uint32_t guest_trap_count(void) {

@@ -25,7 +25,6 @@ typedef enum {
   GUEST_IS_EXISTING_FOLDER,
   GUEST_LIST_FOLDER,
   GUEST_RETRIEVE_FILE,
-  GUEST_STORE_FILE,
   GUEST_CREATE_FOLDER,
   GUEST_DELETE_ITEM
 } guest_path_op_t;
@@ -39,8 +38,25 @@ void guest_stop(void);
  * output buffer when the export returns a length >= 0. */
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer);
 
-void guest_tick(void);
+/* The timer. `discarded` receives staging ids whose files may go (assembly/index.ts tick). */
+int32_t guest_tick(guest_buffer_t* discarded);
 int32_t guest_status(guest_buffer_t* answer);
+
+/* ---- uploads (assembly/uploads.ts decides; the shim stores bytes and imports) ---- */
+
+/* PUT: the module's decision (u8 action, u8-prefixed staging id, u16-prefixed record). */
+int32_t guest_store(uint32_t count, const char* const* items, uint64_t size, guest_buffer_t* answer);
+void guest_upload_staged(const char* id, int ok);
+void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs);
+/* The next staged file to import: its id in `id`; -1 when there is none. */
+int32_t guest_upload_next(guest_buffer_t* id);
+/* 1: import the file; 0: dropped by the module (skipped or reported). The module reads the
+ * bytes through host.upload_read during the call. */
+int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size);
+/* outcome: 0 imported, 1 refused by Orthanc (message says why), 2 the staged file is gone. */
+void guest_upload_finish(const char* id, int32_t outcome, const char* message);
+/* True once after the module was restarted (its uploads/ state must be restored). */
+int guest_take_restarted(void);
 
 /* Orthanc's change callback may not wait for the module lock (orthanc.md §3): it only queues
  * the deletion, and the next call into the module applies it. level: 0 patient .. 3 instance. */

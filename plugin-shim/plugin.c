@@ -2,6 +2,8 @@
  * path to the module (guest.h) and turns its answer into SDK calls; no naming, no policy. */
 #include "plugin.h"
 #include "guest.h"
+#include "ingest.h"
+#include "staging.h"
 #include "wire.h"
 
 #include <pthread.h>
@@ -15,6 +17,7 @@
 #endif
 
 static OrthancPluginContext* context_ = NULL;
+static int ingest_workers_ = 0;
 
 OrthancPluginContext* plugin_context(void) {
   return context_;
@@ -81,6 +84,18 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
   OrthancPluginErrorCode code = OrthancPluginErrorCode_InternalError;
   if (reader.ok && kind == 2) {
     code = retrieveFile(collection, bytes, length, mime, date);
+  } else if (reader.ok && kind == 3 && length < sizeof instance) {
+    /* A pending upload: its bytes are in the staging directory. */
+    memcpy(instance, bytes, length);
+    instance[length] = '\0';
+    void* staged = NULL;
+    uint64_t size = 0;
+    if (staging_read(instance, &staged, &size) == 0) {
+      code = retrieveFile(collection, staged, size, mime, date);
+      free(staged);
+    } else {
+      code = OrthancPluginErrorCode_Success; /* imported meanwhile: 404 */
+    }
   } else if (reader.ok && kind == 1 && length < sizeof instance) {
     /* The module names the instance; its bytes go from Orthanc to the client through the
      * shim only, outside the module lock. */
@@ -107,12 +122,40 @@ static OrthancPluginErrorCode answer_write(int32_t result, uint8_t* isReadOnly) 
   return OrthancPluginErrorCode_Success;
 }
 
+/* PUT: the module decides; when it says "stage", the bytes are made durable before the 201. */
 static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
                                          const void* data, uint64_t size, void* payload) {
   (void)payload;
-  (void)data;
-  (void)size;
-  return answer_write(guest_path_call(GUEST_STORE_FILE, pathSize, pathItems, NULL), isReadOnly);
+  guest_buffer_t answer = {NULL, 0};
+  if (guest_store(pathSize, pathItems, size, &answer) < 0) return OrthancPluginErrorCode_InternalError;
+  wire_reader_t reader;
+  wire_init(&reader, answer.data, answer.size);
+  uint8_t action = wire_u8(&reader);
+  char id[256];
+  wire_string(&reader, 1, id, sizeof id);
+  /* The record (where the file was uploaded) stays in the answer buffer: Orthanc's HTTP
+   * threads have small stacks, so nothing large goes on the stack here. */
+  uint8_t low = wire_u8(&reader);
+  size_t recordSize = low | ((size_t)wire_u8(&reader) << 8);
+  const char* record = (const char*)reader.at;
+  if (!reader.ok || (size_t)(reader.end - reader.at) < recordSize) {
+    guest_buffer_free(&answer);
+    return OrthancPluginErrorCode_InternalError;
+  }
+  if (action != 2) {
+    guest_buffer_free(&answer);
+    return answer_write(action == 1, isReadOnly);
+  }
+  int written = staging_write(id, record, recordSize, data, size) == 0;
+  guest_buffer_free(&answer);
+  guest_upload_staged(id, written);
+  if (!written) {
+    OrthancPluginLogError(context_, "WebDAV plugin: cannot write an upload to the staging directory (disk full?)");
+    return OrthancPluginErrorCode_InternalError;
+  }
+  ingest_wake();
+  *isReadOnly = 1;
+  return OrthancPluginErrorCode_Success;
 }
 
 static OrthancPluginErrorCode create_folder(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
@@ -164,12 +207,36 @@ static int timer_stop = 0;
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_wake = PTHREAD_COND_INITIALIZER;
 
+static void restore_upload(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs) {
+  guest_upload_restore(id, record, recordSize, size, mtimeMs);
+}
+
+/* Removes the staged files the module no longer needs; restores uploads/ after a restart. */
+static void tick(void) {
+  guest_buffer_t discarded = {NULL, 0};
+  if (guest_tick(&discarded) >= 0) { /* the first tick loads the catalog */
+    wire_reader_t reader;
+    wire_init(&reader, discarded.data, discarded.size);
+    uint32_t count = wire_u32(&reader);
+    char id[256];
+    for (uint32_t i = 0; i < count && reader.ok; i++) {
+      wire_string(&reader, 1, id, sizeof id);
+      if (reader.ok) staging_remove(id);
+    }
+  }
+  guest_buffer_free(&discarded);
+  if (guest_take_restarted()) {
+    staging_scan(restore_upload);
+    ingest_wake();
+  }
+}
+
 static void* timer_main(void* unused) {
   (void)unused;
   pthread_mutex_lock(&timer_lock);
   while (!timer_stop) {
     pthread_mutex_unlock(&timer_lock);
-    guest_tick(); /* the first tick loads the catalog */
+    tick();
     pthread_mutex_lock(&timer_lock);
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -186,6 +253,7 @@ static OrthancPluginErrorCode on_change(OrthancPluginChangeType changeType, Orth
     pthread_mutex_lock(&timer_lock);
     if (!timer_running && pthread_create(&timer_thread, NULL, timer_main, NULL) == 0) timer_running = 1;
     pthread_mutex_unlock(&timer_lock);
+    ingest_start(ingest_workers_);
   } else if (changeType == OrthancPluginChangeType_Deleted && resourceId != NULL) {
     guest_queue_deletion((int32_t)resourceType, resourceId);
   }
@@ -214,8 +282,10 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   wire_reader_t reader;
   wire_init(&reader, answer.data, answer.size);
   uint8_t outcome = wire_u8(&reader);
-  char root[256];
+  char root[256], staging[4096];
   wire_string(&reader, 1, root, sizeof root);
+  wire_string(&reader, 2, staging, sizeof staging);
+  ingest_workers_ = wire_u8(&reader);
   int serve = result >= 0 && reader.ok && outcome == 0;
   guest_buffer_free(&answer);
   if (!serve) {
@@ -223,6 +293,13 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
     if (result < 0) OrthancPluginLogError(context, "WebDAV plugin: the module failed to start; the share is not served");
     return 0;
   }
+  if (staging_open(staging) != 0) {
+    char line[4200];
+    snprintf(line, sizeof line, "WebDAV plugin: cannot create the staging directory %s; the share is not served", staging);
+    OrthancPluginLogError(context, line);
+    return 0;
+  }
+  staging_scan(restore_upload); /* uploads staged before a stop or crash are imported again */
   OrthancPluginRegisterWebDavCollection(context, root, is_existing_folder, list_folder, retrieve_file, store_file,
                                         create_folder, delete_item, NULL);
   OrthancPluginRegisterRestCallback(context, STATUS_ROUTE, status_route);
@@ -241,6 +318,7 @@ EXPORTED void OrthancPluginFinalize(void) {
   int running = timer_running;
   pthread_mutex_unlock(&timer_lock);
   if (running) pthread_join(timer_thread, NULL);
+  ingest_stop();
   guest_stop();
 }
 

@@ -1,6 +1,7 @@
 // Every function the module imports from the C shim, in one place (architecture.md: "a short
 // list of imports"). tests/integration/abi.test.js pins this list with wasm-objdump, so it cannot
 // grow unnoticed. Strings cross as UTF-8 (pointer, length) in the module's memory.
+import { ByteSource } from "../dicomcheck";
 
 /** Writes one line to Orthanc's log. level: 0 error, 1 warning, 2 info. */
 @external("host", "log")
@@ -20,6 +21,13 @@ declare function hostRestTake(ptr: usize, len: i32): void;
 /** DELETE on Orthanc's own REST API. Returns 0 when done, -1 when Orthanc answered an error. */
 @external("host", "rest_delete")
 declare function hostRestDelete(uriPtr: usize, uriLen: i32): i32;
+
+/**
+ * Reads bytes of the staged file a worker is checking (set by the shim for the duration of
+ * `check_upload`): copies [offset, offset + len) to ptr, returns the count copied.
+ */
+@external("host", "upload_read")
+declare function hostUploadRead(offset: u64, ptr: usize, len: i32): i32;
 
 /** Wall-clock time, milliseconds since the Unix epoch. */
 @external("host", "now_ms")
@@ -48,6 +56,19 @@ export function restGet(uri: string): Uint8Array | null {
 export function restDelete(uri: string): bool {
   const uriBytes = String.UTF8.encode(uri, false);
   return hostRestDelete(changetype<usize>(uriBytes), uriBytes.byteLength) == 0;
+}
+
+/** The staged file being checked, read on demand: it is never copied into module memory. */
+export class StagedFile extends ByteSource {
+  constructor(private size: u64) {
+    super();
+  }
+  get length(): u64 {
+    return this.size;
+  }
+  read(offset: u64, target: usize, count: i32): i32 {
+    return hostUploadRead(offset, target, count);
+  }
 }
 
 export function nowMs(): f64 {

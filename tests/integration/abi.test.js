@@ -14,14 +14,15 @@ const WASM = path.join(ROOT, 'build', 'generated', 'webdav.wasm');
 test('the module imports only the host functions of assembly/host/index.ts', () => {
   const module = new WebAssembly.Module(readFileSync(WASM));
   const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`).sort();
-  assert.deepEqual(imports, ['host.log', 'host.now_ms', 'host.rest_delete', 'host.rest_get', 'host.rest_take']);
+  assert.deepEqual(imports, ['host.log', 'host.now_ms', 'host.rest_delete', 'host.rest_get', 'host.rest_take', 'host.upload_read']);
 });
 
 test('the module exports exactly the ABI of assembly/index.ts', () => {
   const module = new WebAssembly.Module(readFileSync(WASM));
   const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
   assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'input', 'is_existing_folder',
-    'list_folder', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick']);
+    'list_folder', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick',
+    'upload_check', 'upload_finish', 'upload_next', 'upload_restore', 'upload_staged']);
 });
 
 test('the module uses no feature that wasm2c 1.0.32 cannot translate (no SIMD)', async () => {
@@ -60,6 +61,7 @@ async function instantiate(restAnswers) {
     },
     rest_take: (ptr, len) => pending.copy(bytes(ptr, len)),
     rest_delete: () => -1,
+    upload_read: () => 0,
     now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
   };
   const instance = await loader.instantiate(readFileSync(WASM), { host });

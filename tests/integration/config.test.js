@@ -71,5 +71,6 @@ test('AsciiNames gives the built-in\'s ASCII-only names; UploadAllowed false hid
     const root = await dav.propfind([]);
     assert.deepEqual(root.entries.map((e) => e.name).sort(), ['by-dates', 'by-patients', 'by-studies', 'by-uids']);
     assert.equal((await dav.request('PUT', ['uploads', 'a.dcm'], { body: 'x' })).status, 403);
+    assert.equal((await dav.request('MKCOL', ['uploads', 'folder'])).status, 403);
   });
 });

@@ -195,7 +195,7 @@ test('a series that grows shows its new instance', async () => {
   assert.equal(again.entries.length, before_.entries.length);
 });
 
-test('writes are refused while uploads and deletion are not built: nothing changes', async () => {
+test('writes in the DICOM views are refused by default: nothing changes', async () => {
   const before_ = await orthanc.rest('GET', '/statistics');
   const del = await dav.request('DELETE', ['by-studies']);
   assert.equal(del.status, 403);

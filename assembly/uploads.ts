@@ -1,0 +1,313 @@
+// The uploads/ folder (issue 3): what users put there, what happens to each file, and what
+// they see meanwhile. The module owns the tree and every decision; the shim writes the bytes
+// to the staging directory, runs the ingestion workers and calls Orthanc.
+// A file's life: PUT -> staged (durable, listed as pending) -> a worker checks it here
+// (dicomcheck.ts) -> imported by the shim with POST /instances -> gone from the listing; or
+// skipped (plainly not DICOM, silently, counted); or failed: a "<name>.error.txt" report takes
+// its place and says why, until the user deletes it.
+import { ByteSource, checkDicom, Verdict } from "./dicomcheck";
+
+export enum EntryKind {
+  Folder,
+  Pending, // staged, waiting for or being ingested
+  Empty, // a zero-byte PUT: explorers create the file, then write it
+  Report, // why a file could not be imported
+}
+
+export class UploadEntry {
+  children: Map<string, UploadEntry> = new Map<string, UploadEntry>();
+  size: u64 = 0;
+  stagingId: string = "";
+  report: string = "";
+  running: bool = false;
+  constructor(public kind: EntryKind, public name: string, public parent: UploadEntry | null,
+    public date: string, public touchedAt: f64) {}
+
+  get isFolder(): bool {
+    return this.kind == EntryKind.Folder;
+  }
+
+  /** The path below uploads/, for reports and the staging sidecar. */
+  get path(): string {
+    const parts = new Array<string>();
+    let at: UploadEntry | null = this;
+    while (at !== null && at.parent !== null) {
+      parts.unshift(at.name);
+      at = at.parent;
+    }
+    return parts.join("/");
+  }
+}
+
+export enum StoreAction {
+  Refuse = 0, // 403
+  Accept = 1, // 201, nothing to write (junk, zero bytes)
+  Stage = 2, // 201 once the shim has made the bytes durable under the staging id
+}
+
+export class StoreDecision {
+  constructor(public action: StoreAction, public stagingId: string = "", public record: string = "") {}
+}
+
+export enum JobOutcome {
+  Imported = 0,
+  Rejected = 1, // Orthanc refused the file
+  Gone = 2, // the staged file vanished (imported by an earlier worker, or deleted)
+}
+
+/** Names operating systems write beside real files; accepted and dropped, never reported. */
+export function isSystemJunk(name: string): bool {
+  const lower = name.toLowerCase();
+  return name.startsWith("._") || lower == ".ds_store" || lower == "thumbs.db" || lower == "desktop.ini";
+}
+
+/** A name the share accepts for something uploaded. */
+export function isAcceptableName(name: string): bool {
+  if (name.length == 0 || name == "." || name == ".." || String.UTF8.byteLength(name) > 255) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c == 0x2f || c == 0x5c) return false;
+  }
+  return true;
+}
+
+function hasExtension(name: string, extensions: Array<string>): bool {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < extensions.length; i++) if (lower.endsWith(extensions[i])) return true;
+  return false;
+}
+
+export const REPORT_SUFFIX = ".error.txt";
+
+export class Uploads {
+  root: UploadEntry;
+  private jobs: Array<string> = new Array<string>();
+  private byStagingId: Map<string, UploadEntry> = new Map<string, UploadEntry>();
+  private counter: u32 = 0;
+  imported: i32 = 0;
+  skipped: i32 = 0;
+  failed: i32 = 0;
+  junkDropped: i32 = 0;
+  /** Staging ids whose files the shim may remove (deleted, replaced, done); drained by tick. */
+  discarded: Array<string> = new Array<string>();
+
+  constructor(public maxDepth: i32, public folderIdleMs: f64, public emptyFileIdleMs: f64) {
+    this.root = new UploadEntry(EntryKind.Folder, "uploads", null, "", 0);
+  }
+
+  get pending(): i32 {
+    return this.byStagingId.size;
+  }
+
+  /** The entry at `path` (path[0] is "uploads"), or null. */
+  find(path: Array<string>): UploadEntry | null {
+    let at = this.root;
+    for (let i = 1; i < path.length; i++) {
+      if (!at.isFolder || !at.children.has(path[i])) return null;
+      at = at.children.get(path[i]);
+    }
+    return at;
+  }
+
+  /** Creates the folders of path[1 .. count) that are missing; null if a file is in the way. */
+  private folders(path: Array<string>, count: i32, date: string, now: f64): UploadEntry | null {
+    let at = this.root;
+    at.touchedAt = now;
+    for (let i = 1; i < count; i++) {
+      if (!at.children.has(path[i])) {
+        at.children.set(path[i], new UploadEntry(EntryKind.Folder, path[i], at, date, now));
+      }
+      at = at.children.get(path[i]);
+      if (!at.isFolder) return null;
+      at.touchedAt = now;
+    }
+    return at;
+  }
+
+  private validPath(path: Array<string>): bool {
+    if (path.length < 2) return false;
+    for (let i = 1; i < path.length; i++) if (!isAcceptableName(path[i])) return false;
+    return true;
+  }
+
+  /** MKCOL. False (403) for an existing name, a bad name, or outside uploads/. */
+  makeFolder(path: Array<string>, date: string, now: f64): bool {
+    if (!this.validPath(path) || this.find(path) !== null) return false;
+    const parent = this.folders(path, path.length - 1, date, now);
+    if (parent === null) return false;
+    parent.children.set(path[path.length - 1], new UploadEntry(EntryKind.Folder, path[path.length - 1], parent, date, now));
+    return true;
+  }
+
+  /** PUT of `size` bytes at `path`. */
+  store(path: Array<string>, size: u64, date: string, now: f64): StoreDecision {
+    if (!this.validPath(path)) return new StoreDecision(StoreAction.Refuse);
+    const name = path[path.length - 1];
+    const existing = this.find(path);
+    if (existing !== null && existing.isFolder) return new StoreDecision(StoreAction.Refuse);
+    if (existing !== null && existing.running) return new StoreDecision(StoreAction.Refuse); // being imported
+    if (isSystemJunk(name)) {
+      this.junkDropped++;
+      return new StoreDecision(StoreAction.Accept);
+    }
+    const parent = this.folders(path, path.length - 1, date, now);
+    if (parent === null) return new StoreDecision(StoreAction.Refuse);
+    if (existing !== null) this.forget(existing);
+    if (size == 0) {
+      const empty = new UploadEntry(EntryKind.Empty, name, parent, date, now);
+      parent.children.set(name, empty);
+      return new StoreDecision(StoreAction.Accept);
+    }
+    this.counter++;
+    const id = (<i64>now).toString() + "-" + this.counter.toString();
+    const entry = new UploadEntry(EntryKind.Pending, name, parent, date, now);
+    entry.size = size;
+    entry.stagingId = id;
+    entry.running = true; // not runnable until the shim says the bytes are durable
+    parent.children.set(name, entry);
+    this.byStagingId.set(id, entry);
+    return new StoreDecision(StoreAction.Stage, id, entry.path);
+  }
+
+  /** The shim made the staged bytes durable (or could not: the entry goes). */
+  staged(id: string, ok: bool): void {
+    if (!this.byStagingId.has(id)) return;
+    const entry = this.byStagingId.get(id);
+    if (!ok) {
+      this.forget(entry);
+      return;
+    }
+    entry.running = false;
+    this.jobs.push(id);
+  }
+
+  /** A file found in the staging directory at start (or after a module restart). */
+  restore(id: string, record: string, size: u64, date: string, now: f64): void {
+    if (this.byStagingId.has(id)) return;
+    const parts = record.split("/");
+    parts.unshift("uploads");
+    if (!this.validPath(parts)) return;
+    const parent = this.folders(parts, parts.length - 1, date, now);
+    if (parent === null) return;
+    const entry = new UploadEntry(EntryKind.Pending, parts[parts.length - 1], parent, date, now);
+    entry.size = size;
+    entry.stagingId = id;
+    parent.children.set(entry.name, entry);
+    this.byStagingId.set(id, entry);
+    this.jobs.push(id);
+  }
+
+  /** The next staged file for a worker, marked running; null when there is none. */
+  nextJob(): UploadEntry | null {
+    while (this.jobs.length > 0) {
+      const id = this.jobs.shift();
+      if (!this.byStagingId.has(id)) continue; // deleted meanwhile
+      const entry = this.byStagingId.get(id);
+      entry.running = true;
+      return entry;
+    }
+    return null;
+  }
+
+  /**
+   * Decides what a worker does with a staged file whose bytes `source` reads:
+   * 1 import it, 0 drop it (skipped or failed: the report is already in place).
+   */
+  check(id: string, source: ByteSource): i32 {
+    if (!this.byStagingId.has(id)) return 0;
+    const entry = this.byStagingId.get(id);
+    const name = entry.name;
+    if (name.toUpperCase() == "DICOMDIR") return this.skip(entry); // the index of a CD, not an instance
+    if (hasExtension(name, [".zip"]) || isZip(source)) {
+      return this.fail(entry, "ZIP archives are not imported yet by this version of the plugin: " +
+        "unpack the archive and upload its folder");
+    }
+    const result = checkDicom(source, hasExtension(name, [".dcm", ".dicom", ".dic"]), this.maxDepth);
+    if (result.verdict == Verdict.NotDicom) return this.skip(entry);
+    if (result.verdict == Verdict.Invalid) return this.fail(entry, result.reason);
+    return 1;
+  }
+
+  /** What Orthanc answered to the import. */
+  finish(id: string, outcome: JobOutcome, message: string): void {
+    if (!this.byStagingId.has(id)) return;
+    const entry = this.byStagingId.get(id);
+    if (outcome == JobOutcome.Imported) {
+      this.imported++;
+      this.forget(entry);
+    } else if (outcome == JobOutcome.Rejected) {
+      this.fail(entry, "Orthanc refused it: " + message);
+    } else {
+      this.forget(entry);
+    }
+  }
+
+  private skip(entry: UploadEntry): i32 {
+    this.skipped++;
+    this.forget(entry);
+    return 0;
+  }
+
+  private fail(entry: UploadEntry, reason: string): i32 {
+    this.failed++;
+    const parent = entry.parent!;
+    const path = entry.path;
+    this.forget(entry);
+    const report = new UploadEntry(EntryKind.Report, entry.name + REPORT_SUFFIX, parent, entry.date, entry.touchedAt);
+    report.report = "The file uploads/" + path + " was not imported into Orthanc.\r\n" +
+      "Reason: " + reason + "\r\n" +
+      "Nothing else was changed. Delete this report when you have read it.\r\n";
+    report.size = <u64>String.UTF8.byteLength(report.report);
+    parent.children.set(report.name, report);
+    return 0;
+  }
+
+  /** Removes an entry (and, for a folder, everything in it) from the tree and the queue. */
+  private forget(entry: UploadEntry): void {
+    if (entry.kind == EntryKind.Pending) {
+      this.byStagingId.delete(entry.stagingId);
+      this.discarded.push(entry.stagingId);
+    }
+    if (entry.isFolder) {
+      const children = entry.children.values();
+      for (let i = 0; i < children.length; i++) this.forget(children[i]);
+    }
+    const parent = entry.parent;
+    if (parent !== null && parent.children.has(entry.name) && parent.children.get(entry.name) === entry) {
+      parent.children.delete(entry.name);
+    }
+  }
+
+  /** DELETE below uploads/: a pending file is cancelled, a report or folder removed. */
+  delete(path: Array<string>): bool {
+    if (path.length < 2) return false; // uploads/ itself
+    const entry = this.find(path);
+    if (entry === null) return true;
+    if (entry.running) return false; // being imported right now: retry later
+    this.forget(entry);
+    return true;
+  }
+
+  /** Removes folders left empty and zero-byte files never rewritten, after their idle delay. */
+  tidy(now: f64): void {
+    this.tidyFolder(this.root, now);
+  }
+
+  private tidyFolder(folder: UploadEntry, now: f64): void {
+    const children = folder.children.values();
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child.isFolder) {
+        this.tidyFolder(child, now);
+        if (child.children.size == 0 && now - child.touchedAt > this.folderIdleMs) this.forget(child);
+      } else if (child.kind == EntryKind.Empty && now - child.touchedAt > this.emptyFileIdleMs) {
+        this.forget(child);
+      }
+    }
+  }
+}
+
+function isZip(source: ByteSource): bool {
+  const head = new Uint8Array(4);
+  return source.read(0, head.dataStart, 4) == 4 && head[0] == 0x50 && head[1] == 0x4b && head[2] == 0x03 && head[3] == 0x04;
+}

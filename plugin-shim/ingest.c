@@ -1,0 +1,92 @@
+#include "ingest.h"
+#include "guest.h"
+#include "plugin.h"
+#include "staging.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_WORKERS 16
+
+static pthread_t workers_[MAX_WORKERS];
+static int count_ = 0;
+static int stop_ = 0;
+static pthread_mutex_t lock_ = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_ = PTHREAD_COND_INITIALIZER;
+
+/* Imports one staged file; returns 0 when there was none. */
+static int ingest_one(void) {
+  guest_buffer_t answer = {NULL, 0};
+  if (guest_upload_next(&answer) < 0) return 0;
+  char id[64];
+  size_t length = answer.size < sizeof id ? answer.size : sizeof id - 1;
+  memcpy(id, answer.data, length);
+  id[length] = '\0';
+  guest_buffer_free(&answer);
+
+  void* data = NULL;
+  uint64_t size = 0;
+  if (staging_read(id, &data, &size) != 0) {
+    guest_upload_finish(id, 2, "");
+    return 1;
+  }
+  if (guest_upload_check(id, data, size) == 1) {
+    OrthancPluginMemoryBuffer result;
+    memset(&result, 0, sizeof result);
+    OrthancPluginErrorCode code = OrthancPluginRestApiPost(plugin_context(), &result, "/instances", data, size);
+    if (code == OrthancPluginErrorCode_Success) {
+      OrthancPluginFreeMemoryBuffer(plugin_context(), &result);
+      guest_upload_finish(id, 0, "");
+    } else {
+      guest_upload_finish(id, 1, OrthancPluginGetErrorDescription(plugin_context(), code));
+    }
+  }
+  free(data);
+  staging_remove(id); /* imported, skipped or reported: the bytes are no longer needed */
+  return 1;
+}
+
+static void* worker_main(void* unused) {
+  (void)unused;
+  for (;;) {
+    pthread_mutex_lock(&lock_);
+    int stopping = stop_;
+    pthread_mutex_unlock(&lock_);
+    if (stopping) break;
+    if (ingest_one()) continue;
+    pthread_mutex_lock(&lock_);
+    if (!stop_) {
+      struct timespec until;
+      clock_gettime(CLOCK_REALTIME, &until);
+      until.tv_sec += 1;
+      pthread_cond_timedwait(&wake_, &lock_, &until);
+    }
+    pthread_mutex_unlock(&lock_);
+  }
+  return NULL;
+}
+
+void ingest_start(int workers) {
+  pthread_mutex_lock(&lock_);
+  for (int i = count_; i < workers && i < MAX_WORKERS; i++) {
+    if (pthread_create(&workers_[i], NULL, worker_main, NULL) == 0) count_ = i + 1;
+  }
+  pthread_mutex_unlock(&lock_);
+}
+
+void ingest_wake(void) {
+  pthread_mutex_lock(&lock_);
+  pthread_cond_broadcast(&wake_);
+  pthread_mutex_unlock(&lock_);
+}
+
+void ingest_stop(void) {
+  pthread_mutex_lock(&lock_);
+  stop_ = 1;
+  pthread_cond_broadcast(&wake_);
+  int count = count_;
+  pthread_mutex_unlock(&lock_);
+  for (int i = 0; i < count; i++) pthread_join(workers_[i], NULL);
+}
