@@ -23,6 +23,8 @@ export class Config {
   /** Seconds an empty folder of uploads/ stays, and a zero-byte file never rewritten. */
   uploadFolderIdleSeconds: i32 = 30;
   emptyFileIdleSeconds: i32 = 300;
+  /** Seconds an imported file stays listed, for clients that check what they wrote. */
+  importedLingerSeconds: i32 = 5;
   /** Tests only: a path component with this prefix makes the module trap on purpose. */
   testTrapName: string = "";
 }
@@ -40,7 +42,7 @@ export class ConfigResult {
 const KNOWN_KEYS: Array<string> = [
   "Enable", "Root", "DeleteAllowed", "UploadAllowed", "AsciiNames",
   "MaxCachedInstances", "ReconcileIntervalSeconds", "TestTrapName",
-  "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds",
+  "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds", "ImportedLingerSeconds",
 ];
 
 function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
@@ -121,6 +123,7 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
     config.maxSequenceDepth = readInt(section, "MaxSequenceDepth", config.maxSequenceDepth, 4, 128);
     config.uploadFolderIdleSeconds = readInt(section, "UploadFolderIdleSeconds", config.uploadFolderIdleSeconds, 1, 86400);
     config.emptyFileIdleSeconds = readInt(section, "EmptyFileIdleSeconds", config.emptyFileIdleSeconds, 1, 86400);
+    config.importedLingerSeconds = readInt(section, "ImportedLingerSeconds", config.importedLingerSeconds, 0, 3600);
     const root = normalizeRoot(readString(section, "Root", config.root));
     if (root === null) {
       log(LOG_ERROR, SECTION + ".Root must be a URI path such as \"/webdav\" (letters, digits, - _ . /); the share is not served");

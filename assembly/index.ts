@@ -25,7 +25,7 @@ let uploads = newUploads();
 
 function newUploads(): Uploads {
   return new Uploads(config.maxSequenceDepth, <f64>config.uploadFolderIdleSeconds * 1000,
-    <f64>config.emptyFileIdleSeconds * 1000);
+    <f64>config.emptyFileIdleSeconds * 1000, <f64>config.importedLingerSeconds * 1000);
 }
 
 function isUploadPath(path: Array<string>): bool {
@@ -148,7 +148,7 @@ function writeUploadFile(entry: UploadEntry | null): i32 {
   output.reset();
   output.shortString(entry.kind == EntryKind.Report ? MIME_TEXT : MIME_BINARY);
   output.shortString(entry.date.length > 0 ? entry.date : views.now);
-  if (entry.kind == EntryKind.Pending) {
+  if (entry.kind == EntryKind.Pending || entry.kind == EntryKind.Imported) {
     output.u8(3);
     output.longBytes(String.UTF8.encode(entry.stagingId, false));
   } else {
@@ -207,7 +207,7 @@ export function upload_check(length: i32, size: u64): i32 {
 export function upload_finish(length: i32, outcome: i32): void {
   const reader = inputReader(length);
   const id = reader.string();
-  uploads.finish(id, <JobOutcome>outcome, reader.rest());
+  uploads.finish(id, <JobOutcome>outcome, reader.rest(), nowMs());
 }
 
 /** MKCOL. Returns 1 when created, 0 when refused. */

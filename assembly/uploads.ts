@@ -12,6 +12,7 @@ export enum EntryKind {
   Pending, // staged, waiting for or being ingested
   Empty, // a zero-byte PUT: explorers create the file, then write it
   Report, // why a file could not be imported
+  Imported, // imported, still listed for a few seconds: clients check what they wrote
 }
 
 export class UploadEntry {
@@ -91,13 +92,12 @@ export class Uploads {
   /** Staging ids whose files the shim may remove (deleted, replaced, done); drained by tick. */
   discarded: Array<string> = new Array<string>();
 
-  constructor(public maxDepth: i32, public folderIdleMs: f64, public emptyFileIdleMs: f64) {
+  constructor(public maxDepth: i32, public folderIdleMs: f64, public emptyFileIdleMs: f64, public lingerMs: f64) {
     this.root = new UploadEntry(EntryKind.Folder, "uploads", null, "", 0);
   }
 
-  get pending(): i32 {
-    return this.byStagingId.size;
-  }
+  /** Files staged and not imported yet. */
+  pending: i32 = 0;
 
   /** The entry at `path` (path[0] is "uploads"), or null. */
   find(path: Array<string>): UploadEntry | null {
@@ -166,6 +166,7 @@ export class Uploads {
     entry.running = true; // not runnable until the shim says the bytes are durable
     parent.children.set(name, entry);
     this.byStagingId.set(id, entry);
+    this.pending++;
     return new StoreDecision(StoreAction.Stage, id, entry.path);
   }
 
@@ -194,6 +195,7 @@ export class Uploads {
     entry.stagingId = id;
     parent.children.set(entry.name, entry);
     this.byStagingId.set(id, entry);
+    this.pending++;
     this.jobs.push(id);
   }
 
@@ -203,6 +205,7 @@ export class Uploads {
       const id = this.jobs.shift();
       if (!this.byStagingId.has(id)) continue; // deleted meanwhile
       const entry = this.byStagingId.get(id);
+      if (entry.kind != EntryKind.Pending) continue;
       entry.running = true;
       return entry;
     }
@@ -229,12 +232,17 @@ export class Uploads {
   }
 
   /** What Orthanc answered to the import. */
-  finish(id: string, outcome: JobOutcome, message: string): void {
+  finish(id: string, outcome: JobOutcome, message: string, now: f64): void {
     if (!this.byStagingId.has(id)) return;
     const entry = this.byStagingId.get(id);
     if (outcome == JobOutcome.Imported) {
+      // Listed a few seconds more (its staged bytes kept for GET): rclone, davfs2 and
+      // Explorer look at what they just wrote, and a file gone at once reads as a failure.
       this.imported++;
-      this.forget(entry);
+      this.pending--;
+      entry.kind = EntryKind.Imported;
+      entry.running = false;
+      entry.touchedAt = now;
     } else if (outcome == JobOutcome.Rejected) {
       this.fail(entry, "Orthanc refused it: " + message);
     } else {
@@ -264,7 +272,8 @@ export class Uploads {
 
   /** Removes an entry (and, for a folder, everything in it) from the tree and the queue. */
   private forget(entry: UploadEntry): void {
-    if (entry.kind == EntryKind.Pending) {
+    if (entry.kind == EntryKind.Pending || entry.kind == EntryKind.Imported) {
+      if (entry.kind == EntryKind.Pending) this.pending--;
       this.byStagingId.delete(entry.stagingId);
       this.discarded.push(entry.stagingId);
     }
@@ -301,6 +310,8 @@ export class Uploads {
         this.tidyFolder(child, now);
         if (child.children.size == 0 && now - child.touchedAt > this.folderIdleMs) this.forget(child);
       } else if (child.kind == EntryKind.Empty && now - child.touchedAt > this.emptyFileIdleMs) {
+        this.forget(child);
+      } else if (child.kind == EntryKind.Imported && now - child.touchedAt > this.lingerMs) {
         this.forget(child);
       }
     }

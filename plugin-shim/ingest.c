@@ -4,6 +4,7 @@
 #include "staging.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,7 +33,14 @@ static int ingest_one(void) {
     guest_upload_finish(id, 2, "");
     return 1;
   }
-  if (guest_upload_check(id, data, size) == 1) {
+  int32_t verdict = guest_upload_check(id, data, size);
+  if (verdict < 0) {
+    /* The module trapped on this file (and restarted): never try it again. */
+    char line[200];
+    snprintf(line, sizeof line, "WebDAV plugin: staged upload %s made the module trap; it is dropped", id);
+    OrthancPluginLogError(plugin_context(), line);
+    staging_remove(id);
+  } else if (verdict == 1) {
     OrthancPluginMemoryBuffer result;
     memset(&result, 0, sizeof result);
     OrthancPluginErrorCode code = OrthancPluginRestApiPost(plugin_context(), &result, "/instances", data, size);
@@ -44,7 +52,8 @@ static int ingest_one(void) {
     }
   }
   free(data);
-  staging_remove(id); /* imported, skipped or reported: the bytes are no longer needed */
+  /* The staged bytes are removed when the module lists the id as discarded (plugin.c tick):
+   * an imported file stays listed, and readable, for a few seconds. */
   return 1;
 }
 

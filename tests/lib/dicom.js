@@ -63,3 +63,20 @@ export function makeInstance(tags = {}, { frames = 1, rows = 8, columns = 8 } = 
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
   return Buffer.from(dict.write());
 }
+
+/**
+ * A DICOM file whose last element is a sequence nested `depth` levels deep (undefined lengths),
+ * the kind of file that kills Orthanc 1.10.1's parser when depth is in the thousands.
+ */
+export function makeDeeplyNested(depth, tags = {}) {
+  const valid = makeInstance(tags);
+  const le16 = (v) => Buffer.from([v & 0xff, (v >> 8) & 0xff]);
+  const le32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+  const tag = (g, e) => Buffer.concat([le16(g), le16(e)]);
+  const open = Buffer.concat([tag(0x7fe1, 0x0010), Buffer.from('SQ'), le16(0), le32(0xffffffff), tag(0xfffe, 0xe000), le32(0xffffffff)]);
+  const close = Buffer.concat([tag(0xfffe, 0xe00d), le32(0), tag(0xfffe, 0xe0dd), le32(0)]);
+  const parts = [valid];
+  for (let i = 0; i < depth; i += 1) parts.push(open);
+  for (let i = 0; i < depth; i += 1) parts.push(close);
+  return Buffer.concat(parts);
+}
