@@ -25,6 +25,8 @@ export class Config {
   emptyFileIdleSeconds: i32 = 300;
   /** Seconds an imported file stays listed, for clients that check what they wrote. */
   importedLingerSeconds: i32 = 5;
+  /** A ZIP archive may unpack to at most this many times its size (zip bombs). */
+  maxZipRatio: i32 = 100;
   /** Tests only: a path component with this prefix makes the module trap on purpose. */
   testTrapName: string = "";
 }
@@ -42,7 +44,7 @@ export class ConfigResult {
 const KNOWN_KEYS: Array<string> = [
   "Enable", "Root", "DeleteAllowed", "UploadAllowed", "AsciiNames",
   "MaxCachedInstances", "ReconcileIntervalSeconds", "TestTrapName",
-  "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds", "ImportedLingerSeconds",
+  "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds", "ImportedLingerSeconds", "MaxZipRatio",
 ];
 
 function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
@@ -124,6 +126,7 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
     config.uploadFolderIdleSeconds = readInt(section, "UploadFolderIdleSeconds", config.uploadFolderIdleSeconds, 1, 86400);
     config.emptyFileIdleSeconds = readInt(section, "EmptyFileIdleSeconds", config.emptyFileIdleSeconds, 1, 86400);
     config.importedLingerSeconds = readInt(section, "ImportedLingerSeconds", config.importedLingerSeconds, 0, 3600);
+    config.maxZipRatio = readInt(section, "MaxZipRatio", config.maxZipRatio, 1, 100000);
     const root = normalizeRoot(readString(section, "Root", config.root));
     if (root === null) {
       log(LOG_ERROR, SECTION + ".Root must be a URI path such as \"/webdav\" (letters, digits, - _ . /); the share is not served");

@@ -24,8 +24,10 @@ let deleter = new Deleter(catalog, cache, config, views);
 let uploads = newUploads();
 
 function newUploads(): Uploads {
-  return new Uploads(config.maxSequenceDepth, <f64>config.uploadFolderIdleSeconds * 1000,
+  const result = new Uploads(config.maxSequenceDepth, <f64>config.uploadFolderIdleSeconds * 1000,
     <f64>config.emptyFileIdleSeconds * 1000, <f64>config.importedLingerSeconds * 1000);
+  result.maxZipRatio = <u64>config.maxZipRatio;
+  return result;
 }
 
 function isUploadPath(path: Array<string>): bool {
@@ -197,10 +199,31 @@ export function upload_next(): i32 {
 
 /**
  * Checks a staged file of `size` bytes, read through host.upload_read. Input: its staging id.
- * Returns 1 when the shim must import it, 0 when it is dropped (skipped or reported).
+ * Returns 1 when the shim must import it, 0 when it is dropped (skipped or reported), 2 when
+ * it is a ZIP archive whose members upload_zip_member hands out.
  */
 export function upload_check(length: i32, size: u64): i32 {
   return uploads.check(inputReader(length).rest(), new StagedFile(size));
+}
+
+/**
+ * The next member of a ZIP archive to import (upload_check answered 2), read through
+ * host.upload_read. Input: the staging id. Output: the member's bytes. Returns their length,
+ * or -1 when the archive is done.
+ */
+export function upload_zip_member(length: i32, size: u64): i32 {
+  const member = uploads.zipMember(inputReader(length).rest(), new StagedFile(size), nowMs());
+  if (member === null) return -1;
+  output.reset();
+  output.raw(member.dataStart, member.length);
+  return output.length;
+}
+
+/** What came of a member's import. Input: u32-prefixed staging id, then Orthanc's message. */
+export function upload_zip_member_done(length: i32, outcome: i32): void {
+  const reader = inputReader(length);
+  const id = reader.string();
+  uploads.zipMemberDone(id, <JobOutcome>outcome, reader.rest());
 }
 
 /** What came of an import. Input: u32-prefixed staging id, then Orthanc's message. */

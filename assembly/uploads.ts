@@ -5,7 +5,19 @@
 // (dicomcheck.ts) -> imported by the shim with POST /instances -> gone from the listing; or
 // skipped (plainly not DICOM, silently, counted); or failed: a "<name>.error.txt" report takes
 // its place and says why, until the user deletes it.
-import { ByteSource, checkDicom, Verdict } from "./dicomcheck";
+import { ByteSource, BytesSource, checkDicom, Verdict } from "./dicomcheck";
+import { ZipDirectory, readZipDirectory, extractMember } from "./zip";
+
+/** An archive being imported member by member. */
+class ZipJob {
+  next: i32 = 0;
+  imported: i32 = 0;
+  current: string = "";
+  failures: Array<string> = new Array<string>();
+  constructor(public directory: ZipDirectory, public budget: u64) {}
+}
+
+const DICOM_EXTENSIONS: Array<string> = [".dcm", ".dicom", ".dic"];
 
 export enum EntryKind {
   Folder,
@@ -91,6 +103,10 @@ export class Uploads {
   junkDropped: i32 = 0;
   /** Staging ids whose files the shim may remove (deleted, replaced, done); drained by tick. */
   discarded: Array<string> = new Array<string>();
+
+  private zips: Map<string, ZipJob> = new Map<string, ZipJob>();
+  /** An archive may unpack to at most this many times its own size (zip bombs). */
+  maxZipRatio: u64 = 100;
 
   constructor(public maxDepth: i32, public folderIdleMs: f64, public emptyFileIdleMs: f64, public lingerMs: f64) {
     this.root = new UploadEntry(EntryKind.Folder, "uploads", null, "", 0);
@@ -214,18 +230,16 @@ export class Uploads {
 
   /**
    * Decides what a worker does with a staged file whose bytes `source` reads:
-   * 1 import it, 0 drop it (skipped or failed: the report is already in place).
+   * 1 import it, 0 drop it (skipped or failed: the report is already in place), 2 it is a ZIP
+   * archive: import the members zipMember hands out, one by one.
    */
   check(id: string, source: ByteSource): i32 {
     if (!this.byStagingId.has(id)) return 0;
     const entry = this.byStagingId.get(id);
     const name = entry.name;
     if (name.toUpperCase() == "DICOMDIR") return this.skip(entry); // the index of a CD, not an instance
-    if (hasExtension(name, [".zip"]) || isZip(source)) {
-      return this.fail(entry, "ZIP archives are not imported yet by this version of the plugin: " +
-        "unpack the archive and upload its folder");
-    }
-    const result = checkDicom(source, hasExtension(name, [".dcm", ".dicom", ".dic"]), this.maxDepth);
+    if (hasExtension(name, [".zip"]) || isZip(source)) return 2;
+    const result = checkDicom(source, hasExtension(name, DICOM_EXTENSIONS), this.maxDepth);
     if (result.verdict == Verdict.NotDicom) return this.skip(entry);
     if (result.verdict == Verdict.Invalid) return this.fail(entry, result.reason);
     return 1;
@@ -247,6 +261,87 @@ export class Uploads {
       this.fail(entry, "Orthanc refused it: " + message);
     } else {
       this.forget(entry);
+    }
+  }
+
+  /**
+   * The next member of the archive `id` to import (checked like any upload), or null when
+   * there is none left; the archive then leaves the listing, or a report lists what failed.
+   */
+  zipMember(id: string, source: ByteSource, now: f64): Uint8Array | null {
+    if (!this.byStagingId.has(id)) return null;
+    const entry = this.byStagingId.get(id);
+    let job: ZipJob;
+    if (this.zips.has(id)) {
+      job = this.zips.get(id);
+    } else {
+      const directory = readZipDirectory(source);
+      if (directory.error.length > 0) {
+        this.fail(entry, directory.error);
+        return null;
+      }
+      job = new ZipJob(directory, source.length * this.maxZipRatio + 1048576);
+      this.zips.set(id, job);
+    }
+    const members = job.directory.members;
+    while (job.next < members.length) {
+      const member = members[job.next++];
+      if (member.isFolder) continue;
+      const parts = member.name.split("/");
+      const base = parts[parts.length - 1];
+      if (isSystemJunk(base) || member.name.startsWith("__MACOSX/")) {
+        this.junkDropped++;
+        continue;
+      }
+      const extracted = extractMember(source, member, job.budget);
+      if (extracted.data === null) {
+        job.failures.push(member.name + ": " + extracted.error);
+        this.failed++;
+        continue;
+      }
+      const data = extracted.data!;
+      job.budget -= <u64>data.length;
+      const result = checkDicom(new BytesSource(data), hasExtension(base, DICOM_EXTENSIONS), this.maxDepth);
+      if (result.verdict == Verdict.NotDicom) {
+        this.skipped++;
+        continue;
+      }
+      if (result.verdict == Verdict.Invalid) {
+        job.failures.push(member.name + ": " + result.reason);
+        this.failed++;
+        continue;
+      }
+      job.current = member.name;
+      return data;
+    }
+    this.zips.delete(id);
+    if (job.imported == 0 && job.failures.length == 0) {
+      this.fail(entry, "the archive holds no DICOM file");
+      return null;
+    }
+    if (job.failures.length > 0) {
+      this.failed--; // the archive's report counts its members, not itself
+      this.fail(entry, job.imported.toString() + " file(s) of the archive were imported; these were not:\r\n  " +
+        job.failures.join("\r\n  "));
+    } else {
+      this.pending--;
+      entry.kind = EntryKind.Imported;
+      entry.running = false;
+      entry.touchedAt = now;
+    }
+    return null;
+  }
+
+  /** What Orthanc answered for the member zipMember handed out last. */
+  zipMemberDone(id: string, outcome: JobOutcome, message: string): void {
+    if (!this.zips.has(id)) return;
+    const job = this.zips.get(id);
+    if (outcome == JobOutcome.Imported) {
+      job.imported++;
+      this.imported++;
+    } else {
+      job.failures.push(job.current + ": Orthanc refused it: " + message);
+      this.failed++;
     }
   }
 
@@ -272,6 +367,7 @@ export class Uploads {
 
   /** Removes an entry (and, for a folder, everything in it) from the tree and the queue. */
   private forget(entry: UploadEntry): void {
+    if (this.zips.has(entry.stagingId)) this.zips.delete(entry.stagingId);
     if (entry.kind == EntryKind.Pending || entry.kind == EntryKind.Imported) {
       if (entry.kind == EntryKind.Pending) this.pending--;
       this.byStagingId.delete(entry.stagingId);

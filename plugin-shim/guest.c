@@ -135,7 +135,7 @@ static deletion_t* take_deletions(void) {
 
 typedef enum {
   CALL_CONFIGURE, CALL_PATH, CALL_TICK, CALL_STATUS, CALL_DELETED, CALL_STORE, CALL_STAGED,
-  CALL_RESTORE, CALL_NEXT, CALL_CHECK, CALL_FINISH
+  CALL_RESTORE, CALL_NEXT, CALL_CHECK, CALL_FINISH, CALL_ZIP_MEMBER, CALL_ZIP_DONE
 } call_kind_t;
 
 typedef struct {
@@ -190,6 +190,11 @@ static int32_t dispatch(call_t* call) {
     case CALL_FINISH:
       Z_webdavZ_upload_finish(&module_instance, length, (u32)call->level);
       return 0;
+    case CALL_ZIP_MEMBER:
+      return copy_output((int32_t)Z_webdavZ_upload_zip_member(&module_instance, length, call->size), call->answer);
+    case CALL_ZIP_DONE:
+      Z_webdavZ_upload_zip_member_done(&module_instance, length, (u32)call->level);
+      return 0;
     case CALL_STATUS: {
       double memory = (double)Z_webdavZ_memory(&module_instance)->size;
       return copy_output((int32_t)Z_webdavZ_status(&module_instance, trap_count, memory), call->answer);
@@ -228,6 +233,8 @@ static const char* call_name(const call_t* call) {
     case CALL_NEXT: return "upload_next";
     case CALL_CHECK: return "upload_check";
     case CALL_FINISH: return "upload_finish";
+    case CALL_ZIP_MEMBER: return "upload_zip_member";
+    case CALL_ZIP_DONE: return "upload_zip_member_done";
     case CALL_PATH: return path_ops[call->op];
   }
   return "?";
@@ -413,16 +420,36 @@ int32_t guest_upload_next(guest_buffer_t* id) {
   return run_locked(&call);
 }
 
-int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size) {
-  call_t call = {.kind = CALL_CHECK, .input = (const uint8_t*)id, .input_size = strlen(id), .size = size};
+/* A call during which host.upload_read reads `data`. */
+static int32_t run_reading(call_t* call, const uint8_t* data, uint64_t size) {
   pthread_mutex_lock(&module_lock);
   checked_bytes = data;
   checked_size = size;
-  int32_t result = run(&call);
+  int32_t result = run(call);
   checked_bytes = NULL;
   checked_size = 0;
   pthread_mutex_unlock(&module_lock);
   return result;
+}
+
+int32_t guest_upload_zip_member(const char* id, const uint8_t* data, uint64_t size, guest_buffer_t* member) {
+  call_t call = {.kind = CALL_ZIP_MEMBER, .input = (const uint8_t*)id, .input_size = strlen(id), .size = size,
+                 .answer = member};
+  return run_reading(&call, data, size);
+}
+
+void guest_upload_zip_member_done(const char* id, int32_t outcome, const char* message) {
+  size_t length = 0;
+  uint8_t* input = id_and_rest(id, message, strlen(message), &length);
+  if (input == NULL) return;
+  call_t call = {.kind = CALL_ZIP_DONE, .input = input, .input_size = length, .level = outcome};
+  run_locked(&call);
+  free(input);
+}
+
+int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size) {
+  call_t call = {.kind = CALL_CHECK, .input = (const uint8_t*)id, .input_size = strlen(id), .size = size};
+  return run_reading(&call, data, size);
 }
 
 void guest_upload_finish(const char* id, int32_t outcome, const char* message) {

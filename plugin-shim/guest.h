@@ -50,9 +50,13 @@ void guest_upload_staged(const char* id, int ok);
 void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs);
 /* The next staged file to import: its id in `id`; -1 when there is none. */
 int32_t guest_upload_next(guest_buffer_t* id);
-/* 1: import the file; 0: dropped by the module (skipped or reported). The module reads the
- * bytes through host.upload_read during the call. */
+/* 1: import the file; 0: dropped by the module (skipped or reported); 2: a ZIP archive, see
+ * guest_upload_zip_member. The module reads the bytes through host.upload_read during the call. */
 int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size);
+/* After guest_upload_check answered 2 (a ZIP archive): the next member to import, checked by
+ * the module, in `member`; -1 when the archive is done. */
+int32_t guest_upload_zip_member(const char* id, const uint8_t* data, uint64_t size, guest_buffer_t* member);
+void guest_upload_zip_member_done(const char* id, int32_t outcome, const char* message);
 /* outcome: 0 imported, 1 refused by Orthanc (message says why), 2 the staged file is gone. */
 void guest_upload_finish(const char* id, int32_t outcome, const char* message);
 /* True once after the module was restarted (its uploads/ state must be restored). */

@@ -17,6 +17,19 @@ static int stop_ = 0;
 static pthread_mutex_t lock_ = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_ = PTHREAD_COND_INITIALIZER;
 
+/* POST /instances inside Orthanc. Returns 0 (imported) or 1 (refused, `message` says why). */
+static int import_instance(const void* data, uint64_t size, const char** message) {
+  OrthancPluginMemoryBuffer result;
+  memset(&result, 0, sizeof result);
+  OrthancPluginErrorCode code = OrthancPluginRestApiPost(plugin_context(), &result, "/instances", data, size);
+  if (code != OrthancPluginErrorCode_Success) {
+    *message = OrthancPluginGetErrorDescription(plugin_context(), code);
+    return 1;
+  }
+  OrthancPluginFreeMemoryBuffer(plugin_context(), &result);
+  return 0;
+}
+
 /* Imports one staged file; returns 0 when there was none. */
 static int ingest_one(void) {
   guest_buffer_t answer = {NULL, 0};
@@ -41,14 +54,25 @@ static int ingest_one(void) {
     OrthancPluginLogError(plugin_context(), line);
     staging_remove(id);
   } else if (verdict == 1) {
-    OrthancPluginMemoryBuffer result;
-    memset(&result, 0, sizeof result);
-    OrthancPluginErrorCode code = OrthancPluginRestApiPost(plugin_context(), &result, "/instances", data, size);
-    if (code == OrthancPluginErrorCode_Success) {
-      OrthancPluginFreeMemoryBuffer(plugin_context(), &result);
-      guest_upload_finish(id, 0, "");
-    } else {
-      guest_upload_finish(id, 1, OrthancPluginGetErrorDescription(plugin_context(), code));
+    const char* message = "";
+    int outcome = import_instance(data, size, &message);
+    guest_upload_finish(id, outcome, message);
+  } else if (verdict == 2) {
+    /* A ZIP archive: the module unpacks and checks it member by member; each goes alone. */
+    guest_buffer_t member = {NULL, 0};
+    int32_t next;
+    while ((next = guest_upload_zip_member(id, data, size, &member)) >= 0) {
+      const char* message = "";
+      int outcome = import_instance(member.data, member.size, &message);
+      guest_buffer_free(&member);
+      guest_upload_zip_member_done(id, outcome, message);
+    }
+    guest_buffer_free(&member);
+    if (next != -1) {
+      char line[200];
+      snprintf(line, sizeof line, "WebDAV plugin: staged archive %s made the module trap; it is dropped", id);
+      OrthancPluginLogError(plugin_context(), line);
+      staging_remove(id);
     }
   }
   free(data);

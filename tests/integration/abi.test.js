@@ -22,7 +22,8 @@ test('the module exports exactly the ABI of assembly/index.ts', () => {
   const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
   assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'input', 'is_existing_folder',
     'list_folder', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick',
-    'upload_check', 'upload_finish', 'upload_next', 'upload_restore', 'upload_staged']);
+    'upload_check', 'upload_finish', 'upload_next', 'upload_restore', 'upload_staged', 'upload_zip_member',
+    'upload_zip_member_done']);
 });
 
 test('the module uses no feature that wasm2c 1.0.32 cannot translate (no SIMD)', async () => {

@@ -215,3 +215,51 @@ test('files staged but not imported survive a restart and are imported after it'
     await again.stop();
   }
 });
+
+test('ZIP archives: members imported one by one, junk skipped, bad members and bombs reported', async () => {
+  const { zipSync } = await import('fflate');
+  const before_ = await orthanc.rest('GET', '/webdav-share/status');
+  const uids = [];
+  const members = {};
+  for (let i = 0; i < 4; i += 1) {
+    const tags = { PatientID: 'ZIPPED', SOPInstanceUID: newUid() };
+    uids.push(tags.SOPInstanceUID);
+    members[`study/series/IM${i}`] = makeInstance(tags);
+  }
+  members['README.txt'] = Buffer.from('not DICOM');
+  members['__MACOSX/study/._IM0'] = Buffer.from('resource fork');
+  members['empty-folder/'] = new Uint8Array(0);
+  const good = Buffer.from(zipSync(Object.fromEntries(Object.entries(members).map(([k, v]) => [k, new Uint8Array(v)]))));
+  assert.equal((await dav.request('PUT', ['uploads', 'good.zip'], { body: good })).status, 201);
+  await until('the zipped instances', async () => { const s = await sopUids(); return uids.every((u) => s.has(u)); });
+  await until('good.zip to leave uploads/', async () => (await uploadsTree()).files.length === 0);
+  const after_ = await orthanc.rest('GET', '/webdav-share/status');
+  assert.equal(after_.Uploads.Imported - before_.Uploads.Imported, 4);
+  assert.equal(after_.Uploads.Failed, before_.Uploads.Failed);
+
+  // one good member, one deeply nested, one with a corrupt CRC; a bomb; corrupt and empty archives
+  const keep = { PatientID: 'ZIPPART', SOPInstanceUID: newUid() };
+  const mixed = Buffer.from(zipSync({
+    'ok.dcm': new Uint8Array(makeInstance(keep)),
+    'deep.dcm': new Uint8Array(makeDeeplyNested(500)),
+  }, { level: 0 }));
+  const bomb = Buffer.from(zipSync({ 'zeros.dcm': new Uint8Array(50 * 1024 * 1024) }, { level: 9 }));
+  const empty = Buffer.from(zipSync({}));
+  const cases = { 'mixed.zip': mixed, 'bomb.zip': bomb, 'empty.zip': empty, 'corrupt.zip': Buffer.from('PK\x03\x04corrupt zip archive!') };
+  for (const [name, body] of Object.entries(cases)) {
+    assert.equal((await dav.request('PUT', ['uploads', 'zips', name], { body })).status, 201, name);
+  }
+  const reports = Object.keys(cases).map((n) => `zips/${n}.error.txt`).sort();
+  await until('the archives\' reports', async () => {
+    const { files } = await uploadsTree();
+    return reports.every((r) => files.includes(r)) && files.length === reports.length;
+  });
+  await until('the good member of mixed.zip', async () => (await sopUids()).has(keep.SOPInstanceUID));
+  const read = async (name) => (await dav.get(['uploads', 'zips', `${name}.error.txt`])).body.toString();
+  assert.match(await read('mixed.zip'), /1 file\(s\) of the archive were imported.*deep\.dcm: .*nested deeper than 64/s);
+  assert.match(await read('bomb.zip'), /zeros\.dcm: unpacks to more than the configured limit/);
+  assert.match(await read('empty.zip'), /holds no DICOM file/);
+  assert.match(await read('corrupt.zip'), /not a readable ZIP archive/);
+  assert.ok(orthanc.alive);
+  for (const report of reports) await dav.request('DELETE', ['uploads', ...report.split('/')]);
+});
