@@ -141,7 +141,7 @@ export class Uploads {
   }
 
   private validPath(path: Array<string>): bool {
-    if (path.length < 2) return false;
+    if (path.length < 2 || path[0] != this.root.name) return false;
     for (let i = 1; i < path.length; i++) if (!isAcceptableName(path[i])) return false;
     return true;
   }
@@ -206,7 +206,18 @@ export class Uploads {
     if (!this.validPath(parts)) return;
     const parent = this.folders(parts, parts.length - 1, date, now);
     if (parent === null) return;
-    const entry = new UploadEntry(EntryKind.Pending, parts[parts.length - 1], parent, date, now);
+    const name = parts[parts.length - 1];
+    if (parent.children.has(name)) {
+      // Two staged versions of one path (a PUT replaced a pending file just before a stop):
+      // the newer one wins, the other is discarded.
+      const other = parent.children.get(name);
+      if (other.kind != EntryKind.Pending || isNewer(other.stagingId, id)) {
+        this.discarded.push(id);
+        return;
+      }
+      this.forget(other);
+    }
+    const entry = new UploadEntry(EntryKind.Pending, name, parent, date, now);
     entry.size = size;
     entry.stagingId = id;
     parent.children.set(entry.name, entry);
@@ -412,6 +423,17 @@ export class Uploads {
       }
     }
   }
+}
+
+/** Staging ids are "<milliseconds>-<counter>": true when `a` was made after `b`. */
+export function isNewer(a: string, b: string): bool {
+  const pa = a.split("-");
+  const pb = b.split("-");
+  if (pa.length != 2 || pb.length != 2) return a > b;
+  const ta = I64.parseInt(pa[0]);
+  const tb = I64.parseInt(pb[0]);
+  if (ta != tb) return ta > tb;
+  return I64.parseInt(pa[1]) > I64.parseInt(pb[1]);
 }
 
 function isZip(source: ByteSource): bool {

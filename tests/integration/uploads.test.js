@@ -200,6 +200,11 @@ test('files staged but not imported survive a restart and are imported after it'
     uids.push(tags.SOPInstanceUID);
     assert.equal((await heldDav.request('PUT', ['uploads', 'later', `r${i}.dcm`], { body: makeInstance(tags) })).status, 201);
   }
+  // a PUT over a file still pending replaces it: only the second version is imported
+  const replaced = { PatientID: 'RESTART', SOPInstanceUID: newUid() };
+  assert.equal((await heldDav.request('PUT', ['uploads', 'later', 'r0.dcm'], { body: makeInstance(replaced) })).status, 201);
+  const firstVersion = uids.shift();
+  uids.push(replaced.SOPInstanceUID);
   const pending = await held.rest('GET', '/webdav-share/status');
   assert.equal(pending.Uploads.Pending, 4);
   assert.equal((await held.rest('GET', '/statistics')).CountInstances, 0);
@@ -211,6 +216,8 @@ test('files staged but not imported survive a restart and are imported after it'
       const have = new Set(instances.map((i) => i.MainDicomTags.SOPInstanceUID));
       return uids.every((u) => have.has(u));
     });
+    const instances = await again.rest('GET', '/instances?expand');
+    assert.ok(!instances.some((i) => i.MainDicomTags.SOPInstanceUID === firstVersion), 'the replaced version is not imported');
   } finally {
     await again.stop();
   }

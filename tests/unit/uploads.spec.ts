@@ -1,0 +1,68 @@
+import { Uploads, StoreAction, EntryKind, isNewer, isSystemJunk, isAcceptableName } from "../../assembly/uploads";
+
+function uploads(): Uploads {
+  return new Uploads(64, 1000, 1000, 1000);
+}
+
+describe("Uploads", () => {
+  it("stages a file, lists it pending, and hands it to a worker once durable", () => {
+    const u = uploads();
+    const decision = u.store(["uploads", "a", "b.dcm"], 10, "20240101T000000", 0);
+    expect(<i32>decision.action).toBe(<i32>StoreAction.Stage);
+    expect(decision.record).toBe("a/b.dcm");
+    expect(u.nextJob()).toBeNull(); // not durable yet
+    u.staged(decision.stagingId, true);
+    expect(u.nextJob()!.stagingId).toBe(decision.stagingId);
+    expect(u.pending).toBe(1);
+  });
+  it("refuses paths outside uploads/ and bad names, accepts and drops junk", () => {
+    const u = uploads();
+    expect(<i32>u.store(["by-studies", "x.dcm"], 1, "", 0).action).toBe(<i32>StoreAction.Refuse);
+    expect(<i32>u.store(["uploads", ".."], 1, "", 0).action).toBe(<i32>StoreAction.Refuse);
+    expect(<i32>u.store(["uploads", "._x"], 1, "", 0).action).toBe(<i32>StoreAction.Accept);
+    expect(u.junkDropped).toBe(1);
+    expect(isSystemJunk("Thumbs.db")).toBe(true);
+    expect(isSystemJunk("thumbs.dcm")).toBe(false);
+    expect(isAcceptableName("名前 ✓.dcm")).toBe(true);
+    expect(isAcceptableName("a\\\\b")).toBe(false);
+  });
+  it("keeps a zero-byte file listed, then stages its rewrite", () => {
+    const u = uploads();
+    expect(<i32>u.store(["uploads", "e.dcm"], 0, "", 0).action).toBe(<i32>StoreAction.Accept);
+    expect(<i32>u.find(["uploads", "e.dcm"])!.kind).toBe(<i32>EntryKind.Empty);
+    expect(<i32>u.store(["uploads", "e.dcm"], 5, "", 0).action).toBe(<i32>StoreAction.Stage);
+    expect(<i32>u.find(["uploads", "e.dcm"])!.kind).toBe(<i32>EntryKind.Pending);
+  });
+  it("replacing a pending file discards the old staged bytes", () => {
+    const u = uploads();
+    const first = u.store(["uploads", "r.dcm"], 5, "", 0);
+    u.staged(first.stagingId, true);
+    const second = u.store(["uploads", "r.dcm"], 6, "", 1);
+    expect(u.discarded.includes(first.stagingId)).toBe(true);
+    u.staged(second.stagingId, true);
+    expect(u.nextJob()!.stagingId).toBe(second.stagingId);
+    expect(u.nextJob()).toBeNull();
+  });
+  it("restores the newer of two staged versions of one path, whatever the scan order", () => {
+    const u = uploads();
+    u.restore("200-1", "d/r.dcm", 5, "", 0);
+    u.restore("100-7", "d/r.dcm", 5, "", 0);
+    expect(u.nextJob()!.stagingId).toBe("200-1");
+    expect(u.nextJob()).toBeNull();
+    expect(u.discarded.includes("100-7")).toBe(true);
+    expect(isNewer("1000-2", "999-9")).toBe(true);
+    expect(isNewer("1000-2", "1000-10")).toBe(false);
+  });
+  it("removes idle empty folders and never-rewritten empty files", () => {
+    const u = uploads();
+    u.makeFolder(["uploads", "f"], "", 0);
+    u.store(["uploads", "g", "e.dcm"], 0, "", 0);
+    u.tidy(500);
+    expect(u.find(["uploads", "f"])).not.toBeNull();
+    u.tidy(5000);
+    expect(u.find(["uploads", "f"])).toBeNull();
+    expect(u.find(["uploads", "g", "e.dcm"])).toBeNull();
+    u.tidy(10000);
+    expect(u.find(["uploads", "g"])).toBeNull();
+  });
+});
