@@ -181,11 +181,16 @@ export function upload_staged(length: i32, ok: i32): void {
   uploads.staged(inputReader(length).rest(), ok != 0);
 }
 
-/** A staged file found at start. Input: u32-prefixed staging id, then the record. */
-export function upload_restore(length: i32, size: u64, mtimeMs: f64): void {
+/**
+ * A staged file (or report) found at start. Input: u32-prefixed staging id, u32-prefixed
+ * record, then the report's text when `isReport`.
+ */
+export function upload_restore(length: i32, size: u64, mtimeMs: f64, isReport: i32): void {
   const reader = inputReader(length);
   const id = reader.string();
-  uploads.restore(id, reader.rest(), size, formatShareDate(mtimeMs), nowMs());
+  const record = reader.string();
+  if (isReport != 0) uploads.restoreReport(id, record, reader.rest(), formatShareDate(mtimeMs), nowMs());
+  else uploads.restore(id, record, size, formatShareDate(mtimeMs), nowMs());
 }
 
 /** For a worker: the next staged file. Output: its staging id. Returns the length, or -1. */
@@ -256,12 +261,20 @@ export function resource_deleted(level: i32, length: i32): void {
 
 /**
  * The shim's timer, about once a second: loads the catalog, reconciles when due, tidies
- * uploads/. Output: u32 count, then u8-prefixed staging ids whose files the shim removes.
+ * uploads/. Output: u32 count of reports to make durable, each a u8-prefixed staging id and
+ * u32-prefixed text; then u32 count of u8-prefixed staging ids whose files the shim removes.
  */
 export function tick(): i32 {
   synchronizer.tick();
   uploads.tidy(nowMs());
   output.reset();
+  const reports = uploads.reportsToWrite;
+  output.u32(<u32>reports.length);
+  for (let i = 0; i < reports.length; i++) {
+    output.shortString(reports[i].stagingId);
+    output.longBytes(String.UTF8.encode(reports[i].report, false));
+  }
+  uploads.reportsToWrite = new Array<UploadEntry>();
   const discarded = uploads.discarded;
   output.u32(<u32>discarded.length);
   for (let i = 0; i < discarded.length; i++) output.shortString(discarded[i]);

@@ -103,6 +103,8 @@ export class Uploads {
   junkDropped: i32 = 0;
   /** Staging ids whose files the shim may remove (deleted, replaced, done); drained by tick. */
   discarded: Array<string> = new Array<string>();
+  /** Reports the shim must make durable (their staged bytes then go); drained by tick. */
+  reportsToWrite: Array<UploadEntry> = new Array<UploadEntry>();
 
   private zips: Map<string, ZipJob> = new Map<string, ZipJob>();
   /** An archive may unpack to at most this many times its own size (zip bombs). */
@@ -366,14 +368,38 @@ export class Uploads {
     this.failed++;
     const parent = entry.parent!;
     const path = entry.path;
-    this.forget(entry);
-    const report = new UploadEntry(EntryKind.Report, entry.name + REPORT_SUFFIX, parent, entry.date, entry.touchedAt);
-    report.report = "The file uploads/" + path + " was not imported into Orthanc.\r\n" +
+    // The report keeps the upload's staging id: the shim writes it beside the staged bytes
+    // (which it then removes), so that a report outlives a restart until the user deletes it.
+    if (entry.kind == EntryKind.Pending) this.pending--;
+    this.byStagingId.delete(entry.stagingId);
+    if (this.zips.has(entry.stagingId)) this.zips.delete(entry.stagingId);
+    if (parent.children.has(entry.name) && parent.children.get(entry.name) === entry) parent.children.delete(entry.name);
+    const text = "The file uploads/" + path + " was not imported into Orthanc.\r\n" +
       "Reason: " + reason + "\r\n" +
       "Nothing else was changed. Delete this report when you have read it.\r\n";
-    report.size = <u64>String.UTF8.byteLength(report.report);
-    parent.children.set(report.name, report);
+    const report = this.addReport(parent, entry.name, entry.stagingId, text, entry.date, entry.touchedAt);
+    this.reportsToWrite.push(report);
     return 0;
+  }
+
+  private addReport(parent: UploadEntry, name: string, id: string, text: string, date: string, now: f64): UploadEntry {
+    const report = new UploadEntry(EntryKind.Report, name + REPORT_SUFFIX, parent, date, now);
+    report.stagingId = id;
+    report.report = text;
+    report.size = <u64>String.UTF8.byteLength(text);
+    if (parent.children.has(report.name)) this.forget(parent.children.get(report.name));
+    parent.children.set(report.name, report);
+    return report;
+  }
+
+  /** A report found in the staging directory at start. */
+  restoreReport(id: string, record: string, text: string, date: string, now: f64): void {
+    const parts = record.split("/");
+    parts.unshift(this.root.name);
+    if (!this.validPath(parts)) return;
+    const parent = this.folders(parts, parts.length - 1, date, now);
+    if (parent === null) return;
+    this.addReport(parent, parts[parts.length - 1], id, text, date, now);
   }
 
   /** Removes an entry (and, for a folder, everything in it) from the tree and the queue. */
@@ -382,6 +408,10 @@ export class Uploads {
     if (entry.kind == EntryKind.Pending || entry.kind == EntryKind.Imported) {
       if (entry.kind == EntryKind.Pending) this.pending--;
       this.byStagingId.delete(entry.stagingId);
+      this.discarded.push(entry.stagingId);
+    } else if (entry.kind == EntryKind.Report && entry.stagingId.length > 0) {
+      const waiting = this.reportsToWrite.indexOf(entry);
+      if (waiting >= 0) this.reportsToWrite.splice(waiting, 1);
       this.discarded.push(entry.stagingId);
     }
     if (entry.isFolder) {

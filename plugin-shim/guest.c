@@ -181,7 +181,7 @@ static int32_t dispatch(call_t* call) {
       Z_webdavZ_upload_staged(&module_instance, length, (u32)call->level);
       return 0;
     case CALL_RESTORE:
-      Z_webdavZ_upload_restore(&module_instance, length, call->size, call->time);
+      Z_webdavZ_upload_restore(&module_instance, length, call->size, call->time, (u32)call->level);
       return 0;
     case CALL_NEXT:
       return copy_output((int32_t)Z_webdavZ_upload_next(&module_instance), call->answer);
@@ -406,11 +406,24 @@ static uint8_t* id_and_rest(const char* id, const char* rest, size_t restSize, s
   return input;
 }
 
-void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs) {
-  size_t length = 0;
-  uint8_t* input = id_and_rest(id, record, recordSize, &length);
+void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
+                          const char* report, size_t reportSize) {
+  /* u32-prefixed id, u32-prefixed record, then the report's text (assembly/index.ts). */
+  uint32_t idLength = (uint32_t)strlen(id);
+  uint32_t recordLength = (uint32_t)recordSize;
+  size_t length = 8 + idLength + recordSize + (report != NULL ? reportSize : 0);
+  uint8_t* input = malloc(length);
   if (input == NULL) return;
-  call_t call = {.kind = CALL_RESTORE, .input = input, .input_size = length, .size = size, .time = mtimeMs};
+  uint8_t* at = input;
+  memcpy(at, &idLength, 4);
+  memcpy(at + 4, id, idLength);
+  at += 4 + idLength;
+  memcpy(at, &recordLength, 4);
+  if (recordSize > 0) memcpy(at + 4, record, recordSize);
+  at += 4 + recordSize;
+  if (report != NULL && reportSize > 0) memcpy(at, report, reportSize);
+  call_t call = {.kind = CALL_RESTORE, .input = input, .input_size = length, .size = size, .time = mtimeMs,
+                 .level = report != NULL};
   run_locked(&call);
   free(input);
 }

@@ -207,8 +207,9 @@ static int timer_stop = 0;
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_wake = PTHREAD_COND_INITIALIZER;
 
-static void restore_upload(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs) {
-  guest_upload_restore(id, record, recordSize, size, mtimeMs);
+static void restore_upload(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
+                           const char* report, size_t reportSize) {
+  guest_upload_restore(id, record, recordSize, size, mtimeMs, report, reportSize);
 }
 
 /* Removes the staged files the module no longer needs; restores uploads/ after a restart. */
@@ -217,8 +218,17 @@ static void tick(void) {
   if (guest_tick(&discarded) >= 0) { /* the first tick loads the catalog */
     wire_reader_t reader;
     wire_init(&reader, discarded.data, discarded.size);
-    uint32_t count = wire_u32(&reader);
     char id[256];
+    uint32_t reports = wire_u32(&reader);
+    for (uint32_t i = 0; i < reports && reader.ok; i++) {
+      wire_string(&reader, 1, id, sizeof id);
+      uint32_t length = 0;
+      const uint8_t* text = wire_bytes(&reader, &length);
+      if (reader.ok && staging_write_report(id, (const char*)text, length) != 0) {
+        OrthancPluginLogError(context_, "WebDAV plugin: cannot write a failure report to the staging directory");
+      }
+    }
+    uint32_t count = wire_u32(&reader);
     for (uint32_t i = 0; i < count && reader.ok; i++) {
       wire_string(&reader, 1, id, sizeof id);
       if (reader.ok) staging_remove(id);

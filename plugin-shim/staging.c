@@ -115,11 +115,23 @@ int staging_read(const char* id, void** data, uint64_t* size) {
   return read_all(dataFile, data, size);
 }
 
+int staging_write_report(const char* id, const char* text, size_t textSize) {
+  char reportFile[PATH_MAX], partFile[PATH_MAX], dataFile[PATH_MAX];
+  if (path_of(reportFile, id, ".report") || path_of(partFile, id, ".rpart") || path_of(dataFile, id, ".data")) return -1;
+  if (write_all(partFile, text, textSize) != 0 || rename(partFile, reportFile) != 0 || sync_directory() != 0) {
+    unlink(partFile);
+    return -1;
+  }
+  unlink(dataFile);
+  return 0;
+}
+
 void staging_remove(const char* id) {
+  static const char* const suffixes[] = {".data", ".part", ".report", ".rpart", ".path"};
   char file[PATH_MAX];
-  if (path_of(file, id, ".data") == 0) unlink(file);
-  if (path_of(file, id, ".part") == 0) unlink(file);
-  if (path_of(file, id, ".path") == 0) unlink(file);
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+    if (path_of(file, id, suffixes[i]) == 0) unlink(file);
+  }
 }
 
 void staging_scan(staging_found_t found) {
@@ -132,20 +144,25 @@ void staging_scan(staging_found_t found) {
     char id[64];
     memcpy(id, item->d_name, (size_t)(dot - item->d_name));
     id[dot - item->d_name] = '\0';
-    char dataFile[PATH_MAX], pathFile[PATH_MAX];
-    if (path_of(dataFile, id, ".data") || path_of(pathFile, id, ".path")) continue;
-    if (strcmp(dot, ".part") == 0) {
-      staging_remove(id); /* a write the crash interrupted: its PUT was never answered 201 */
+    char file[PATH_MAX], pathFile[PATH_MAX];
+    if (path_of(file, id, dot) || path_of(pathFile, id, ".path")) continue;
+    if (strcmp(dot, ".part") == 0 || strcmp(dot, ".rpart") == 0) {
+      unlink(file); /* a write the crash interrupted */
       continue;
     }
-    if (strcmp(dot, ".data") != 0) continue;
+    int isReport = strcmp(dot, ".report") == 0;
+    if (!isReport && strcmp(dot, ".data") != 0) continue;
     void* record = NULL;
-    uint64_t recordSize = 0;
+    void* report = NULL;
+    uint64_t recordSize = 0, reportSize = 0;
     struct stat info;
-    if (stat(dataFile, &info) == 0 && read_all(pathFile, &record, &recordSize) == 0) {
-      found(id, record, (size_t)recordSize, (uint64_t)info.st_size, (double)info.st_mtime * 1000.0);
+    if (stat(file, &info) == 0 && read_all(pathFile, &record, &recordSize) == 0 &&
+        (!isReport || read_all(file, &report, &reportSize) == 0)) {
+      found(id, record, (size_t)recordSize, (uint64_t)info.st_size, (double)info.st_mtime * 1000.0, report,
+            (size_t)reportSize);
     }
     free(record);
+    free(report);
   }
   closedir(dir);
 }

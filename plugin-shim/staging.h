@@ -16,10 +16,16 @@ int staging_write(const char* id, const char* record, size_t recordSize, const v
 /* Reads "<id>.data" whole into a malloc'ed buffer. Returns 0, or -1 (e.g. gone). */
 int staging_read(const char* id, void** data, uint64_t* size);
 
+/* Makes a failure report durable as "<id>.report" beside "<id>.path"; removes "<id>.data". */
+int staging_write_report(const char* id, const char* text, size_t textSize);
+
+/* Removes every file of `id`. */
 void staging_remove(const char* id);
 
-/* Calls `found` for every complete upload (removing leftovers of interrupted writes). */
-typedef void (*staging_found_t)(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs);
+/* Calls `found` for every complete upload and every report (report NULL for an upload),
+ * removing leftovers of interrupted writes. */
+typedef void (*staging_found_t)(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
+                                const char* report, size_t reportSize);
 void staging_scan(staging_found_t found);
 
 #endif

@@ -270,3 +270,37 @@ test('ZIP archives: members imported one by one, junk skipped, bad members and b
   assert.ok(orthanc.alive);
   for (const report of reports) await dav.request('DELETE', ['uploads', ...report.split('/')]);
 });
+
+test('a failure report outlives a restart until the user deletes it', async () => {
+  const directory = path.join(ROOT, '.test-work', 'uploads-reports');
+  const first = await (await Orthanc.create(directory, { plugin: PLUGIN })).start();
+  const ports = { HttpPort: first.httpPort, DicomPort: first.dicomPort };
+  const restart = async () => (await Orthanc.create(directory, { plugin: PLUGIN, keepData: true, options: ports })).start();
+  const report = ['uploads', 'kept', 'broken.dcm.error.txt'];
+  let server = first;
+  try {
+    let share = new WebDav(server.url);
+    assert.equal((await share.request('PUT', ['uploads', 'kept', 'broken.dcm'], { body: Buffer.from('not dicom') })).status, 201);
+    const text = await until('the report', async () => {
+      const got = await share.get(report);
+      return got.status === 200 ? got.body.toString() : null;
+    });
+    await new Promise((r) => setTimeout(r, 1500)); // the timer makes it durable within a second
+    await server.stop();
+    server = await restart();
+    share = new WebDav(server.url);
+    const again = await until('the report after the restart', async () => {
+      const got = await share.get(report);
+      return got.status === 200 ? got.body.toString() : null;
+    });
+    assert.equal(again, text);
+    assert.equal((await share.request('DELETE', report)).status, 204);
+    await new Promise((r) => setTimeout(r, 1500));
+    await server.stop();
+    server = await restart();
+    share = new WebDav(server.url);
+    assert.equal((await share.get(report)).status, 404);
+  } finally {
+    await server.stop();
+  }
+});
