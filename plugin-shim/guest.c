@@ -451,13 +451,18 @@ int32_t guest_upload_zip_member(const char* id, const uint8_t* data, uint64_t si
   return run_reading(&call, data, size);
 }
 
-void guest_upload_zip_member_done(const char* id, int32_t outcome, const char* message) {
+/* An outcome of an import: a u32-prefixed id, then Orthanc's message. */
+static void report_outcome(call_kind_t kind, const char* id, int32_t outcome, const char* message) {
   size_t length = 0;
   uint8_t* input = id_and_rest(id, message, strlen(message), &length);
   if (input == NULL) return;
-  call_t call = {.kind = CALL_ZIP_DONE, .input = input, .input_size = length, .level = outcome};
+  call_t call = {.kind = kind, .input = input, .input_size = length, .level = outcome};
   run_locked(&call);
   free(input);
+}
+
+void guest_upload_zip_member_done(const char* id, int32_t outcome, const char* message) {
+  report_outcome(CALL_ZIP_DONE, id, outcome, message);
 }
 
 int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size) {
@@ -466,12 +471,7 @@ int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size) {
 }
 
 void guest_upload_finish(const char* id, int32_t outcome, const char* message) {
-  size_t length = 0;
-  uint8_t* input = id_and_rest(id, message, strlen(message), &length);
-  if (input == NULL) return;
-  call_t call = {.kind = CALL_FINISH, .input = input, .input_size = length, .level = outcome};
-  run_locked(&call);
-  free(input);
+  report_outcome(CALL_FINISH, id, outcome, message);
 }
 
 int guest_take_restarted(void) {
