@@ -62,6 +62,11 @@ export function report(m, log) {
     `${mb(memory.pluginRss)} after all walks. RSS of (A) (built-in) after its sample walks: ${mb(memory.builtinRss)}.`);
   log(`Checks: the built-in lists different names than the plugin in ${m.checks.builtinDifferingFolders} of ${m.sampleSize} sampled folders, ` +
     `the floor differs from the plugin in ${m.checks.floorDifferingFolders}; ${m.checks.walkFailures} walk requests failed.`);
+  if (m.uploads) {
+    const u = m.uploads;
+    log(`Uploads of ${u.files} files (${u.client}; medians of ${u.rounds}): (a) plugin ${ms(u.pluginMs)}, (b) built-in ${ms(u.builtinMs)}, ` +
+      `(c) direct POST /instances (${u.directParallelism} in parallel) ${ms(u.directMs)}; (a)/(c) ${u.pluginOverDirect.toFixed(2)}, (a)/(b) ${u.pluginOverBuiltin.toFixed(2)}.`);
+  }
   log(`Total benchmark time ${m.totalSeconds.toFixed(0)} s (archive ${archive.reused ? 'reused from the cache' : `generated in ${archive.generationSeconds} s`}).`);
 
   return {
@@ -89,6 +94,20 @@ export function report(m, log) {
     },
     builtin: { rssBytesAfterWalks: memory.builtinRss, firstByStudiesListingMs: m.firstListing.builtin },
     checks: m.checks,
+    uploads: m.uploads ? {
+      files: m.uploads.files,
+      client: m.uploads.client,
+      rounds: m.uploads.rounds,
+      directParallelism: m.uploads.directParallelism,
+      pluginMs: m.uploads.pluginMs,
+      builtinMs: m.uploads.builtinMs,
+      directMs: m.uploads.directMs,
+      pluginOverDirect: m.uploads.pluginOverDirect,
+      pluginOverBuiltin: m.uploads.pluginOverBuiltin,
+      targetMet: m.uploads.targetMet,
+      pluginStagingOnlyMs: m.uploads.pluginStagingOnly.ms,
+      pluginIngestionOnlyMs: m.uploads.pluginIngestionOnly.ms,
+    } : null,
     totalSeconds: m.totalSeconds,
   };
 }

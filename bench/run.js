@@ -4,7 +4,7 @@
 //   (B) WebDavEnabled false, the plugin (share at /webdav) and the floor (at /floor).
 // Environment: BENCH_STUDIES (default 10000; the first argument wins), BENCH_REPS (requests
 // per case and target, 24), BENCH_WALKS (full walks per target, 3), BENCH_SAMPLE (folders the
-// built-in walks, 300).
+// built-in walks, 300); BENCH_UPLOAD_FILES, BENCH_UPLOAD_ROUNDS, BENCH_UPLOAD_LOCKS (bench/uploads.js).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { davUrl, discover, pathKey, parseListing, propfind } from './dav.js';
 import { buildFloor, FLOOR_ROOT, loadFloor } from './floor.js';
 import { alternate, permutations, rssBytes, timed, timedWalk } from './measure.js';
 import { mb, ms, report } from './report.js';
+import { benchUploadsIfPossible } from './uploads.js';
 
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
 const REPS = Number(process.env.BENCH_REPS ?? 24); // a multiple of 6: every order of the 3 targets
@@ -257,8 +258,11 @@ async function main() {
     log(`first PROPFIND by-studies/ after start (cold caches): built-in ${ms(firstListing.builtin)}, plugin ${ms(firstListing.plugin)}`);
 
     const measured = await measure(builtin, plugin, manifest);
+    await stopAll(); // the upload case starts Orthancs of its own, one at a time
+    const uploads = await benchUploadsIfPossible({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
     const summary = report({
       ...measured,
+      uploads,
       load,
       firstListing,
       revision,
