@@ -13,6 +13,7 @@ import { Orthanc } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { fixtureArchive } from '../lib/fixtures.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
+import { run } from '../lib/davfs.js';
 
 const VIEWS = ['by-dates', 'by-patients', 'by-studies', 'by-uids', 'uploads'];
 
@@ -24,30 +25,6 @@ const uploaded = []; // { tags, buffer, id, series, study }
 let expected; // Set of every path the share lists over HTTP: folders end with '/'
 let mountPoint = null;
 
-/**
- * Runs a command without a shell; resolves { status, signal, stdout, stderr }. Killed (SIGKILL)
- * after `timeout` ms, which rejects, so a hung client fails the test.
- */
-function run(command, args, { input = null, cwd, env, timeout = 30000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeout);
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`${command}: ${e.message}`)); });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      const result = { status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-      if (timedOut) reject(new Error(`${command} ${args.join(' ')} timed out after ${timeout} ms\n${result.stdout}\n${result.stderr}`));
-      else resolve(result);
-    });
-    child.stdin.on('error', () => { /* the child may exit before reading all of its input */ });
-    child.stdin.end(input ?? undefined);
-  });
-}
 
 function ok(result, what) {
   assert.equal(result.status, 0, `${what} exited with ${result.status ?? result.signal}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);

@@ -37,16 +37,9 @@ async function until(what, check, seconds = 20) {
 
 const status = () => orthanc.rest('GET', '/webdav-share/status');
 
-async function sopUids() {
-  const instances = await orthanc.rest('GET', '/instances?expand');
-  return new Set(instances.map((i) => i.MainDicomTags.SOPInstanceUID));
-}
+const sopUids = () => orthanc.sopInstanceUids();
 
-/** Every file and folder below uploads/ as the share lists them over HTTP (paths below it). */
-async function uploadsTree() {
-  const { files, folders } = await dav.walk(['uploads']);
-  return { files: files.map((f) => f.components.slice(1).join('/')), folders: folders.map((f) => f.components.slice(1).join('/')) };
-}
+const uploadsTree = () => dav.uploadsTree();
 
 /** A patient with two studies (one to remove, one to keep) and another patient: 2 series x 2 instances each. */
 async function loadStudies() {

@@ -26,7 +26,7 @@ after(async () => {
   await orthanc?.stop();
 });
 
-async function until(what, check, seconds = 20) {
+async function until(what, check, seconds = 40) {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const value = await check();
@@ -36,16 +36,9 @@ async function until(what, check, seconds = 20) {
   }
 }
 
-async function sopUids() {
-  const instances = await orthanc.rest('GET', '/instances?expand');
-  return new Set(instances.map((i) => i.MainDicomTags.SOPInstanceUID));
-}
+const sopUids = () => orthanc.sopInstanceUids();
 
-/** Every file below uploads/ (names relative to it). */
-async function uploadsTree() {
-  const { files, folders } = await dav.walk(['uploads']);
-  return { files: files.map((f) => f.components.slice(1).join('/')), folders: folders.map((f) => f.components.slice(1).join('/')) };
-}
+const uploadsTree = () => dav.uploadsTree();
 
 test('a PUT .dcm is imported and leaves uploads/', async () => {
   const tags = { PatientID: 'UPLOAD1', SOPInstanceUID: newUid() };

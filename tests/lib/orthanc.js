@@ -110,6 +110,12 @@ export class Orthanc {
     return text.length > 0 && text.trimStart().match(/^[[{]/) ? JSON.parse(text) : text;
   }
 
+  /** The SOPInstanceUIDs of every instance Orthanc holds. */
+  async sopInstanceUids() {
+    const instances = await this.rest('GET', '/instances?expand');
+    return new Set(instances.map((i) => i.MainDicomTags.SOPInstanceUID));
+  }
+
   async upload(dicom) {
     return this.rest('POST', '/instances', dicom);
   }

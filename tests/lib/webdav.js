@@ -65,6 +65,13 @@ export class WebDav {
     return { status: answer.status, type: answer.headers.get('content-type'), body: Buffer.from(await answer.arrayBuffer()) };
   }
 
+  /** Every file and folder below uploads/, as paths relative to it. */
+  async uploadsTree() {
+    const { files, folders } = await this.walk(['uploads']);
+    const below = (e) => e.components.slice(1).join('/');
+    return { files: files.map(below), folders: folders.map(below) };
+  }
+
   /** Every file under `components` (Depth 1 PROPFIND on every folder), as arrays of components. */
   async walk(components = []) {
     const files = [];
