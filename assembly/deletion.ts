@@ -8,9 +8,8 @@
 //   built-in expect;
 // - study.json / series.json, and paths that do not exist, answer success with no effect, so
 //   that file explorers deleting a tree file by file, then folder by folder, succeed.
-import { Catalog } from "./catalog";
 import { Config } from "./config";
-import { InstanceCache } from "./instances";
+import { Synchronizer } from "./sync";
 import { Views, Node, NodeKind, BY_PATIENTS, BY_STUDIES, BY_DATES, BY_UIDS } from "./views";
 import { restDelete, log, LOG_INFO, LOG_ERROR } from "./host";
 
@@ -20,6 +19,9 @@ export enum DeleteOutcome {
   Failed = -1, // Orthanc refused or failed: answered 500, nothing hidden
 }
 
+/** REST API levels, in the order of Orthanc's resource types (patient 0 .. instance 3). */
+const RESOURCE_LEVELS: Array<string> = ["patients", "studies", "series", "instances"];
+
 function isDicomView(name: string): bool {
   return name == BY_PATIENTS || name == BY_STUDIES || name == BY_DATES || name == BY_UIDS;
 }
@@ -27,7 +29,7 @@ function isDicomView(name: string): bool {
 export class Deleter {
   deleted: i32 = 0;
 
-  constructor(public catalog: Catalog, public cache: InstanceCache, public config: Config, public views: Views) {}
+  constructor(public synchronizer: Synchronizer, public config: Config, public views: Views) {}
 
   private deleteResource(level: string, id: string): bool {
     if (!restDelete("/" + level + "/" + id)) {
@@ -36,11 +38,7 @@ export class Deleter {
     }
     this.deleted++;
     // Orthanc's Deleted events will say the same; applying it now makes the next listing right.
-    if (level == "instances") this.cache.dropInstance(id);
-    else {
-      this.cache.drop(id);
-      this.catalog.remove(id);
-    }
+    this.synchronizer.deleted(RESOURCE_LEVELS.indexOf(level), id);
     return true;
   }
 

@@ -8,7 +8,7 @@ import { InstanceCache } from "./instances";
 import { Synchronizer } from "./sync";
 import { Views, UPLOADS } from "./views";
 import { Uploads, UploadEntry, EntryKind, StoreAction, StoreDecision, JobOutcome } from "./uploads";
-import { inputReader, output, reserveInput } from "./wire";
+import { inputReader, output, reserveInput, writeListingEntry } from "./wire";
 import { trapIfAsked } from "./testing";
 import { formatStatus } from "./status";
 import { nowMs, StagedFile } from "./host";
@@ -20,7 +20,7 @@ const catalog = new Catalog();
 let cache = new InstanceCache(config.maxCachedInstances);
 let synchronizer = new Synchronizer(catalog, cache);
 let views = new Views(catalog, config, synchronizer);
-let deleter = new Deleter(catalog, cache, config, views);
+let deleter = new Deleter(synchronizer, config, views);
 let uploads = newUploads();
 
 function newUploads(): Uploads {
@@ -68,7 +68,7 @@ export function configure(length: i32): i32 {
   synchronizer = new Synchronizer(catalog, cache);
   synchronizer.reconcileIntervalMs = <f64>config.reconcileIntervalSeconds * 1000;
   views = new Views(catalog, config, synchronizer);
-  deleter = new Deleter(catalog, cache, config, views);
+  deleter = new Deleter(synchronizer, config, views);
   uploads = newUploads();
   output.reset();
   output.u8(<i32>result.outcome);
@@ -107,17 +107,14 @@ export function list_folder(length: i32): i32 {
   return output.length;
 }
 
-/** The same wire format as views.ts writeListing. */
 function writeUploadListing(folder: UploadEntry): void {
   const children = folder.children.values();
   output.u32(<u32>children.length);
   for (let i = 0; i < children.length; i++) {
     const child = children[i];
-    output.u8(child.isFolder ? 1 : 0);
-    output.u64(child.size);
-    output.shortString(child.isFolder ? "" : child.kind == EntryKind.Report ? MIME_TEXT : MIME_BINARY);
-    output.shortString(child.date.length > 0 ? child.date : views.now);
-    output.mediumString(child.name);
+    writeListingEntry(output, child.isFolder, child.size,
+      child.isFolder ? "" : child.kind == EntryKind.Report ? MIME_TEXT : MIME_BINARY,
+      child.date.length > 0 ? child.date : views.now, child.name);
   }
 }
 
