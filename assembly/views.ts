@@ -11,7 +11,7 @@ import { Catalog, Patient, Study, Series } from "./catalog";
 import { Config } from "./config";
 import { InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
-import { ByteWriter } from "./wire";
+import { ByteWriter, writeListingEntry } from "./wire";
 
 export const BY_PATIENTS = "by-patients";
 export const BY_STUDIES = "by-studies";
@@ -339,8 +339,7 @@ export class Views {
   // ---- listings --------------------------------------------------------------------------
 
   /**
-   * Writes the listing of a folder node for the shim (wire.h: u32 count, then per entry
-   * u8 isFolder, u64 size, u8-prefixed MIME type, u8-prefixed date, u16-prefixed name).
+   * Writes the listing of a folder node for the shim (wire.ts writeListingEntry).
    * Listings that depend on the catalog alone are kept until the catalog changes.
    */
   writeListing(node: Node, out: ByteWriter): void {
@@ -355,11 +354,7 @@ export class Views {
     out.u32(<u32>entries.length);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
-      out.u8(entry.isFolder ? 1 : 0);
-      out.u64(entry.size);
-      out.shortString(entry.mime);
-      out.shortString(entry.date);
-      out.mediumString(entry.name);
+      writeListingEntry(out, entry.isFolder, entry.size, entry.mime, entry.date, entry.name);
     }
     if (cacheKey !== null && entries.length >= CACHE_MIN_CHILDREN) {
       const copy = new ArrayBuffer(out.length - start);
