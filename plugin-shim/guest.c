@@ -482,13 +482,6 @@ int guest_take_restarted(void) {
   return value;
 }
 
-uint32_t guest_trap_count(void) {
-  pthread_mutex_lock(&module_lock);
-  uint32_t count = trap_count;
-  pthread_mutex_unlock(&module_lock);
-  return count;
-}
-
 void guest_buffer_free(guest_buffer_t* buffer) {
   if (buffer == NULL) return;
   free(buffer->data);

@@ -68,6 +68,5 @@ int guest_take_restarted(void);
  * the deletion, and the next call into the module applies it. level: 0 patient .. 3 instance. */
 void guest_queue_deletion(int32_t level, const char* id);
 
-uint32_t guest_trap_count(void);
 
 #endif
