@@ -67,19 +67,30 @@ export class WebDav {
 
   /** Every file and folder below uploads/, as paths relative to it. */
   async uploadsTree() {
-    const { files, folders } = await this.walk(['uploads']);
+    // Folders in uploads/ go away on their own once emptied: one listed by its parent may be
+    // gone when its own turn comes, which is not an error here.
+    const { files, folders } = await this.walk(['uploads'], { vanishingFolders: true });
     const below = (e) => e.components.slice(1).join('/');
     return { files: files.map(below), folders: folders.map(below) };
   }
 
-  /** Every file under `components` (Depth 1 PROPFIND on every folder), as arrays of components. */
-  async walk(components = []) {
+  /**
+   * Every file under `components` (Depth 1 PROPFIND on every folder), as arrays of components.
+   * With `vanishingFolders`, a folder below the start that answers 404 is left out (and dropped
+   * from `folders`) instead of failing the walk.
+   */
+  async walk(components = [], { vanishingFolders = false } = {}) {
     const files = [];
     const folders = [];
     const pending = [components];
     while (pending.length) {
       const at = pending.shift();
       const { status, entries } = await this.propfind(at, 1);
+      if (status === 404 && vanishingFolders && at !== components) {
+        const gone = folders.findIndex((f) => f.components === at);
+        folders.splice(gone, 1);
+        continue;
+      }
       if (status !== 207) throw new Error(`PROPFIND ${at.join('/')}: ${status}`);
       for (const e of entries) {
         if (e.isFolder) {
