@@ -233,6 +233,7 @@ static void tick(void) {
       wire_string(&reader, 1, id, sizeof id);
       if (reader.ok) staging_remove(id);
     }
+    staging_flush();
   }
   guest_buffer_free(&discarded);
   if (guest_take_restarted()) {
@@ -330,6 +331,7 @@ EXPORTED void OrthancPluginFinalize(void) {
   if (running) pthread_join(timer_thread, NULL);
   ingest_stop();
   guest_stop();
+  staging_close();
 }
 
 EXPORTED const char* OrthancPluginGetName(void) {

@@ -4,20 +4,105 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
-static char directory_[PATH_MAX] = "";
+/* A record: this header, then the id, the record (the upload's path) and the bytes.
+ * Little-endian; the CRC covers everything after the state byte. */
+#define RECORD_MAGIC 0x52534457u /* "WDSR" */
+#define REPORT_MAGIC 0x50524457u /* "WDRP" */
+#define HEADER_SIZE 28
+#define AT_STATE 4
+#define STATE_LIVE 1
+#define STATE_DONE 0
+/* A new segment is begun once the current one holds this much; the old one goes when its last
+ * record is done. Bounds the space that done records hold. */
+#define SEGMENT_LIMIT (64u << 20)
+#define MAX_ID 63
+#define BUCKETS 4096
 
-static int path_of(char* target, const char* id, const char* suffix) {
-  /* Staging ids come from the module: digits and "-" only; anything else is refused. */
-  for (const char* c = id; *c; c++) {
-    if (!((*c >= '0' && *c <= '9') || *c == '-')) return -1;
+typedef struct segment {
+  uint32_t number;
+  int fd;
+  uint64_t size;    /* where the next record goes */
+  uint32_t live;    /* records not done, including those being written */
+  uint32_t readers; /* calls reading it outside the lock: it is neither emptied nor deleted */
+  int unsynced;     /* records marked done since the last staging_flush */
+  struct segment* next;
+} segment_t;
+
+typedef struct entry {
+  char id[MAX_ID + 1];
+  segment_t* segment;
+  uint64_t offset; /* of the header */
+  uint64_t dataSize;
+  uint16_t recordSize;
+  double mtimeMs;
+  struct entry* next; /* in its bucket */
+} entry_t;
+
+static char directory_[PATH_MAX] = "";
+static pthread_mutex_t lock_ = PTHREAD_MUTEX_INITIALIZER;
+static segment_t* segments_ = NULL; /* every open segment */
+static segment_t* current_ = NULL;  /* the one appended to; NULL until the first upload */
+static uint32_t nextNumber_ = 1;
+static entry_t* buckets_[BUCKETS];
+static uint32_t crcTable_[256];
+
+/* ---- small helpers ---- */
+
+static void crc_init(void) {
+  for (uint32_t n = 0; n < 256; n++) {
+    uint32_t c = n;
+    for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    crcTable_[n] = c;
   }
-  int n = snprintf(target, PATH_MAX, "%s/%s%s", directory_, id, suffix);
+}
+
+static uint32_t crc_update(uint32_t crc, const void* data, uint64_t size) {
+  const uint8_t* p = data;
+  crc = ~crc;
+  for (uint64_t i = 0; i < size; i++) crc = crcTable_[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+static void put_u16(uint8_t* at, uint16_t v) { at[0] = (uint8_t)v; at[1] = (uint8_t)(v >> 8); }
+static void put_u32(uint8_t* at, uint32_t v) { for (int i = 0; i < 4; i++) at[i] = (uint8_t)(v >> (8 * i)); }
+static void put_u64(uint8_t* at, uint64_t v) { for (int i = 0; i < 8; i++) at[i] = (uint8_t)(v >> (8 * i)); }
+static uint16_t get_u16(const uint8_t* at) { return (uint16_t)(at[0] | (at[1] << 8)); }
+static uint32_t get_u32(const uint8_t* at) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--) v = (v << 8) | at[i];
+  return v;
+}
+static uint64_t get_u64(const uint8_t* at) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | at[i];
+  return v;
+}
+
+static int valid_id(const char* id) {
+  /* Staging ids come from the module: digits and "-" only; anything else is refused. */
+  size_t n = 0;
+  for (const char* c = id; *c; c++, n++) {
+    if (!((*c >= '0' && *c <= '9') || *c == '-')) return 0;
+  }
+  return n > 0 && n <= MAX_ID;
+}
+
+static int file_of(char* target, const char* name, const char* suffix) {
+  int n = snprintf(target, PATH_MAX, "%s/%s%s", directory_, name, suffix);
+  return n > 0 && n < PATH_MAX ? 0 : -1;
+}
+
+static int segment_file(char* target, uint32_t number) {
+  int n = snprintf(target, PATH_MAX, "%s/%010u.seg", directory_, number);
   return n > 0 && n < PATH_MAX ? 0 : -1;
 }
 
@@ -37,132 +122,542 @@ static int make_directories(const char* path) {
   return 0;
 }
 
-int staging_open(const char* directory) {
-  if (strlen(directory) >= sizeof directory_) return -1;
-  strcpy(directory_, directory);
-  return make_directories(directory_);
-}
-
 static int sync_directory(void) {
-  int fd = open(directory_, O_RDONLY | O_DIRECTORY);
+  int fd = open(directory_, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -1;
   int result = fsync(fd);
   close(fd);
   return result;
 }
 
-static int write_all(const char* path, const void* data, uint64_t size) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return -1;
-  const char* at = data;
-  uint64_t left = size;
-  while (left > 0) {
-    ssize_t n = write(fd, at, left > (1u << 30) ? (1u << 30) : (size_t)left);
+static int pread_all(int fd, void* buffer, uint64_t size, uint64_t offset) {
+  uint8_t* at = buffer;
+  while (size > 0) {
+    ssize_t n = pread(fd, at, size > (1u << 30) ? (1u << 30) : (size_t)size, (off_t)offset);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(fd);
-      return -1;
-    }
+    if (n <= 0) return -1;
     at += n;
-    left -= (uint64_t)n;
+    size -= (uint64_t)n;
+    offset += (uint64_t)n;
   }
-  int result = fsync(fd);
-  return close(fd) == 0 && result == 0 ? 0 : -1;
+  return 0;
 }
+
+/* Writes every part at `offset`, however the kernel splits it. The parts are consumed. */
+static int pwrite_all(int fd, struct iovec* parts, int count, uint64_t offset) {
+  while (count > 0) {
+    if (parts->iov_len == 0) {
+      parts++;
+      count--;
+      continue;
+    }
+    ssize_t n = pwritev(fd, parts, count, (off_t)offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    offset += (uint64_t)n;
+    while (n > 0) {
+      size_t step = (size_t)n < parts->iov_len ? (size_t)n : parts->iov_len;
+      parts->iov_base = (uint8_t*)parts->iov_base + step;
+      parts->iov_len -= step;
+      n -= (ssize_t)step;
+      if (parts->iov_len == 0 && n > 0) {
+        parts++;
+        count--;
+      }
+    }
+  }
+  return 0;
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (double)t.tv_sec * 1000.0 + (double)(t.tv_nsec / 1000000);
+}
+
+/* ---- the index (under lock_) ---- */
+
+static uint32_t bucket_of(const char* id) {
+  uint32_t h = 2166136261u;
+  for (const char* c = id; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+  return h % BUCKETS;
+}
+
+static entry_t* find(const char* id) {
+  for (entry_t* e = buckets_[bucket_of(id)]; e != NULL; e = e->next) {
+    if (strcmp(e->id, id) == 0) return e;
+  }
+  return NULL;
+}
+
+static void insert(entry_t* entry) {
+  uint32_t b = bucket_of(entry->id);
+  entry->next = buckets_[b];
+  buckets_[b] = entry;
+}
+
+static void unlink_entry(entry_t* entry) {
+  entry_t** at = &buckets_[bucket_of(entry->id)];
+  while (*at != entry) at = &(*at)->next;
+  *at = entry->next;
+}
+
+/* A segment with nothing live and nobody reading: deleted, or emptied if it is the current one
+ * (so that an idle share keeps no space). */
+static void release_if_unused(segment_t* segment) {
+  if (segment->live > 0 || segment->readers > 0) return;
+  if (segment == current_) {
+    if (segment->size > 0 && ftruncate(segment->fd, 0) == 0) segment->size = 0;
+    return;
+  }
+  char file[PATH_MAX];
+  if (segment_file(file, segment->number) == 0) unlink(file);
+  close(segment->fd);
+  segment_t** at = &segments_;
+  while (*at != segment) at = &(*at)->next;
+  *at = segment->next;
+  free(segment);
+}
+
+static segment_t* add_segment(uint32_t number, int fd, uint64_t size) {
+  segment_t* segment = calloc(1, sizeof *segment);
+  if (segment == NULL) return NULL;
+  segment->number = number;
+  segment->fd = fd;
+  segment->size = size;
+  segment->next = segments_;
+  segments_ = segment;
+  if (number >= nextNumber_) nextNumber_ = number + 1;
+  return segment;
+}
+
+/* The segment to append to, begun anew when there is none or it is full. */
+static segment_t* current_segment(void) {
+  if (current_ != NULL && current_->size < SEGMENT_LIMIT) return current_;
+  char file[PATH_MAX];
+  uint32_t number = nextNumber_;
+  if (segment_file(file, number) != 0) return NULL;
+  int fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return NULL;
+  if (sync_directory() != 0) { /* the new name must outlive a crash too */
+    close(fd);
+    unlink(file);
+    return NULL;
+  }
+  segment_t* segment = add_segment(number, fd, 0);
+  if (segment == NULL) {
+    close(fd);
+    unlink(file);
+    return NULL;
+  }
+  segment_t* old = current_;
+  current_ = segment;
+  if (old != NULL) release_if_unused(old);
+  return segment;
+}
+
+/* Marks the record done in its segment and forgets it (under lock_). */
+static void retire(entry_t* entry) {
+  static const uint8_t done = STATE_DONE;
+  segment_t* segment = entry->segment;
+  if (pwrite(segment->fd, &done, 1, (off_t)(entry->offset + AT_STATE)) == 1) segment->unsynced = 1;
+  unlink_entry(entry);
+  free(entry);
+  segment->live--;
+  release_if_unused(segment);
+}
+
+/* ---- opening: index what a previous run left ---- */
+
+/* Reads the records of one segment; returns how many are live. A record that is incomplete or
+ * fails its CRC ends the segment: it is the tail of a write that a crash interrupted, never
+ * answered with 201. */
+static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
+  uint64_t at = 0;
+  uint8_t header[HEADER_SIZE];
+  while (at + HEADER_SIZE <= fileSize && pread_all(segment->fd, header, HEADER_SIZE, at) == 0) {
+    uint8_t idSize = header[5];
+    uint16_t recordSize = get_u16(header + 6);
+    uint64_t dataSize = get_u64(header + 8);
+    uint64_t bodySize = (uint64_t)idSize + recordSize + dataSize;
+    if (get_u32(header) != RECORD_MAGIC || idSize == 0 || idSize > MAX_ID || bodySize > fileSize - at - HEADER_SIZE) break;
+    uint8_t* body = malloc(bodySize);
+    if (body == NULL || pread_all(segment->fd, body, bodySize, at + HEADER_SIZE) != 0 ||
+        crc_update(crc_update(0, header + 5, 19), body, bodySize) != get_u32(header + 24)) {
+      free(body);
+      break;
+    }
+    entry_t* entry = calloc(1, sizeof *entry);
+    if (header[AT_STATE] == STATE_LIVE && entry != NULL) {
+      memcpy(entry->id, body, idSize);
+      entry->id[idSize] = '\0';
+      if (valid_id(entry->id) && find(entry->id) == NULL) {
+        uint64_t bits = get_u64(header + 16);
+        memcpy(&entry->mtimeMs, &bits, sizeof bits);
+        entry->segment = segment;
+        entry->offset = at;
+        entry->dataSize = dataSize;
+        entry->recordSize = recordSize;
+        insert(entry);
+        segment->live++;
+        entry = NULL;
+      }
+    }
+    free(entry);
+    free(body);
+    at += HEADER_SIZE + bodySize;
+  }
+  return segment->live;
+}
+
+static void index_segments(void) {
+  DIR* dir = opendir(directory_);
+  if (dir == NULL) return;
+  struct dirent* item;
+  while ((item = readdir(dir)) != NULL) {
+    char* end = NULL;
+    unsigned long number = strtoul(item->d_name, &end, 10);
+    if (end == item->d_name || strcmp(end, ".seg") != 0 || number == 0 || number >= UINT32_MAX) continue;
+    char file[PATH_MAX];
+    if (segment_file(file, (uint32_t)number) != 0) continue;
+    int fd = open(file, O_RDWR | O_CLOEXEC);
+    struct stat info;
+    if (fd < 0 || fstat(fd, &info) != 0) {
+      if (fd >= 0) close(fd);
+      continue;
+    }
+    segment_t* segment = add_segment((uint32_t)number, fd, (uint64_t)info.st_size);
+    if (segment == NULL) {
+      close(fd);
+      continue;
+    }
+    index_segment(segment, (uint64_t)info.st_size);
+    release_if_unused(segment); /* current_ is NULL: a segment with nothing live goes */
+  }
+  closedir(dir);
+}
+
+int staging_open(const char* directory) {
+  if (strlen(directory) >= sizeof directory_) return -1;
+  strcpy(directory_, directory);
+  crc_init();
+  if (make_directories(directory_) != 0) return -1;
+  pthread_mutex_lock(&lock_);
+  index_segments();
+  pthread_mutex_unlock(&lock_);
+  return 0;
+}
+
+/* ---- uploads ---- */
 
 int staging_write(const char* id, const char* record, size_t recordSize, const void* data, uint64_t size) {
-  char pathFile[PATH_MAX], partFile[PATH_MAX], dataFile[PATH_MAX];
-  if (path_of(pathFile, id, ".path") || path_of(partFile, id, ".part") || path_of(dataFile, id, ".data")) return -1;
-  if (write_all(pathFile, record, recordSize) == 0 && write_all(partFile, data, size) == 0 &&
-      rename(partFile, dataFile) == 0 && sync_directory() == 0) {
-    return 0;
+  if (!valid_id(id) || recordSize > UINT16_MAX) return -1;
+  entry_t* entry = calloc(1, sizeof *entry);
+  if (entry == NULL) return -1;
+  strcpy(entry->id, id);
+  entry->dataSize = size;
+  entry->recordSize = (uint16_t)recordSize;
+  entry->mtimeMs = now_ms();
+
+  uint8_t header[HEADER_SIZE];
+  size_t idSize = strlen(id);
+  uint64_t bits;
+  memcpy(&bits, &entry->mtimeMs, sizeof bits);
+  put_u32(header, RECORD_MAGIC);
+  header[AT_STATE] = STATE_LIVE;
+  header[5] = (uint8_t)idSize;
+  put_u16(header + 6, (uint16_t)recordSize);
+  put_u64(header + 8, size);
+  put_u64(header + 16, bits);
+  uint32_t crc = crc_update(0, header + 5, 19);
+  crc = crc_update(crc, id, idSize);
+  crc = crc_update(crc, record, recordSize);
+  crc = crc_update(crc, data, size);
+  put_u32(header + 24, crc);
+  uint64_t total = HEADER_SIZE + idSize + recordSize + size;
+
+  /* Reserve the space under the lock; write and sync outside it, so that uploads on other
+   * connections append meanwhile. The reservation counts as live: the segment stays. */
+  pthread_mutex_lock(&lock_);
+  segment_t* segment = find(id) == NULL ? current_segment() : NULL;
+  if (segment != NULL) {
+    entry->segment = segment;
+    entry->offset = segment->size;
+    segment->size += total;
+    segment->live++;
   }
-  unlink(partFile);
-  unlink(dataFile);
-  unlink(pathFile);
-  return -1;
+  pthread_mutex_unlock(&lock_);
+  if (segment == NULL) {
+    free(entry);
+    return -1;
+  }
+
+  struct iovec parts[4] = {{header, HEADER_SIZE}, {(void*)id, idSize}, {(void*)record, recordSize}, {(void*)data, size}};
+  int ok = pwrite_all(segment->fd, parts, 4, entry->offset) == 0;
+  if (ok && fdatasync(segment->fd) != 0) ok = 0;
+
+  pthread_mutex_lock(&lock_);
+  if (ok) {
+    insert(entry);
+  } else {
+    /* Whatever reached the disk fails its CRC or is marked done; the space is not reused. */
+    static const uint8_t abandoned = STATE_DONE;
+    if (pwrite(segment->fd, &abandoned, 1, (off_t)(entry->offset + AT_STATE)) == 1) segment->unsynced = 1;
+    segment->live--;
+    release_if_unused(segment);
+    free(entry);
+  }
+  pthread_mutex_unlock(&lock_);
+  return ok ? 0 : -1;
 }
 
-static int read_all(const char* path, void** data, uint64_t* size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  struct stat info;
-  if (fstat(fd, &info) != 0) {
-    close(fd);
-    return -1;
+/* Looks `id` up and holds its segment for reading outside the lock; release with `let_go`. */
+static segment_t* hold(const char* id, entry_t* copy) {
+  pthread_mutex_lock(&lock_);
+  entry_t* entry = valid_id(id) ? find(id) : NULL;
+  segment_t* segment = NULL;
+  if (entry != NULL) {
+    *copy = *entry;
+    segment = entry->segment;
+    segment->readers++;
   }
-  char* buffer = malloc(info.st_size > 0 ? (size_t)info.st_size : 1);
-  uint64_t done = 0;
-  while (buffer != NULL && done < (uint64_t)info.st_size) {
-    ssize_t n = read(fd, buffer + done, (size_t)info.st_size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += (uint64_t)n;
-  }
-  close(fd);
-  if (buffer == NULL || done != (uint64_t)info.st_size) {
-    free(buffer);
-    return -1;
-  }
-  *data = buffer;
-  *size = done;
-  return 0;
+  pthread_mutex_unlock(&lock_);
+  return segment;
+}
+
+static void let_go(segment_t* segment) {
+  pthread_mutex_lock(&lock_);
+  segment->readers--;
+  release_if_unused(segment);
+  pthread_mutex_unlock(&lock_);
 }
 
 int staging_read(const char* id, void** data, uint64_t* size) {
-  char dataFile[PATH_MAX];
-  if (path_of(dataFile, id, ".data")) return -1;
-  return read_all(dataFile, data, size);
+  entry_t entry;
+  segment_t* segment = hold(id, &entry);
+  if (segment == NULL) return -1;
+  char* buffer = malloc(entry.dataSize > 0 ? (size_t)entry.dataSize : 1);
+  int result = -1;
+  if (buffer != NULL &&
+      pread_all(segment->fd, buffer, entry.dataSize, entry.offset + HEADER_SIZE + strlen(entry.id) + entry.recordSize) == 0) {
+    *data = buffer;
+    *size = entry.dataSize;
+    buffer = NULL;
+    result = 0;
+  }
+  free(buffer);
+  let_go(segment);
+  return result;
+}
+
+/* The record of a live upload, malloc'ed. */
+static char* read_record(const entry_t* entry, segment_t* segment) {
+  char* record = malloc((size_t)entry->recordSize + 1);
+  if (record != NULL && pread_all(segment->fd, record, entry->recordSize, entry->offset + HEADER_SIZE + strlen(entry->id)) != 0) {
+    free(record);
+    return NULL;
+  }
+  return record;
+}
+
+/* ---- reports ---- */
+
+static int write_file_durably(const char* file, const struct iovec* parts, int count) {
+  int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  int ok = 1;
+  for (int i = 0; i < count && ok; i++) {
+    const uint8_t* at = parts[i].iov_base;
+    size_t left = parts[i].iov_len;
+    while (left > 0) {
+      ssize_t n = write(fd, at, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ok = 0;
+        break;
+      }
+      at += n;
+      left -= (size_t)n;
+    }
+  }
+  if (ok && fsync(fd) != 0) ok = 0;
+  if (close(fd) != 0) ok = 0;
+  return ok ? 0 : -1;
 }
 
 int staging_write_report(const char* id, const char* text, size_t textSize) {
-  char reportFile[PATH_MAX], partFile[PATH_MAX], dataFile[PATH_MAX];
-  if (path_of(reportFile, id, ".report") || path_of(partFile, id, ".rpart") || path_of(dataFile, id, ".data")) return -1;
-  if (write_all(partFile, text, textSize) != 0 || rename(partFile, reportFile) != 0 || sync_directory() != 0) {
-    unlink(partFile);
+  entry_t entry;
+  segment_t* segment = hold(id, &entry);
+  if (segment == NULL) return -1;
+  char* record = read_record(&entry, segment);
+  let_go(segment);
+  char partFile[PATH_MAX], reportFile[PATH_MAX];
+  if (record == NULL || file_of(partFile, id, ".rpart") != 0 || file_of(reportFile, id, ".report") != 0) {
+    free(record);
     return -1;
   }
-  unlink(dataFile);
-  return 0;
+  uint8_t header[6];
+  put_u32(header, REPORT_MAGIC);
+  put_u16(header + 4, entry.recordSize);
+  struct iovec parts[3] = {{header, sizeof header}, {record, entry.recordSize}, {(void*)text, textSize}};
+  int result = -1;
+  if (write_file_durably(partFile, parts, 3) == 0 && rename(partFile, reportFile) == 0 && sync_directory() == 0) {
+    result = 0;
+    /* The report stands in for the upload from now on: its bytes are no longer needed. */
+    pthread_mutex_lock(&lock_);
+    entry_t* live = find(id);
+    if (live != NULL) retire(live);
+    pthread_mutex_unlock(&lock_);
+  } else {
+    unlink(partFile);
+  }
+  free(record);
+  return result;
 }
 
 void staging_remove(const char* id) {
-  static const char* const suffixes[] = {".data", ".part", ".report", ".rpart", ".path"};
-  char file[PATH_MAX];
-  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-    if (path_of(file, id, suffixes[i]) == 0) unlink(file);
+  if (!valid_id(id)) return;
+  pthread_mutex_lock(&lock_);
+  entry_t* entry = find(id);
+  if (entry != NULL) retire(entry);
+  pthread_mutex_unlock(&lock_);
+  char reportFile[PATH_MAX];
+  if (file_of(reportFile, id, ".report") == 0) unlink(reportFile);
+}
+
+void staging_flush(void) {
+  /* Collected under the lock, synced outside it (held as readers, so none goes meanwhile). */
+  enum { MAX_SYNC = 64 };
+  segment_t* touched[MAX_SYNC];
+  int count = 0;
+  pthread_mutex_lock(&lock_);
+  for (segment_t* s = segments_; s != NULL && count < MAX_SYNC; s = s->next) {
+    if (!s->unsynced) continue;
+    s->unsynced = 0;
+    s->readers++;
+    touched[count++] = s;
+  }
+  pthread_mutex_unlock(&lock_);
+  for (int i = 0; i < count; i++) {
+    fdatasync(touched[i]->fd);
+    let_go(touched[i]);
   }
 }
 
-void staging_scan(staging_found_t found) {
+/* ---- finding everything again ---- */
+
+typedef struct found_upload {
+  entry_t entry;
+  segment_t* segment;
+  struct found_upload* next;
+} found_upload_t;
+
+static void scan_uploads(staging_found_t found) {
+  /* A snapshot under the lock; `found` (the module) is called outside it. */
+  found_upload_t* list = NULL;
+  pthread_mutex_lock(&lock_);
+  for (int b = 0; b < BUCKETS; b++) {
+    for (entry_t* e = buckets_[b]; e != NULL; e = e->next) {
+      found_upload_t* item = malloc(sizeof *item);
+      if (item == NULL) continue;
+      item->entry = *e;
+      item->segment = e->segment;
+      item->segment->readers++;
+      item->next = list;
+      list = item;
+    }
+  }
+  pthread_mutex_unlock(&lock_);
+  while (list != NULL) {
+    found_upload_t* item = list;
+    list = item->next;
+    char reportFile[PATH_MAX];
+    if (file_of(reportFile, item->entry.id, ".report") == 0 && access(reportFile, F_OK) == 0) {
+      /* A crash came between writing the report and retiring the upload: the report stands. */
+      pthread_mutex_lock(&lock_);
+      entry_t* live = find(item->entry.id);
+      if (live != NULL) retire(live);
+      pthread_mutex_unlock(&lock_);
+    } else {
+      char* record = read_record(&item->entry, item->segment);
+      if (record != NULL) {
+        found(item->entry.id, record, item->entry.recordSize, item->entry.dataSize, item->entry.mtimeMs, NULL, 0);
+      }
+      free(record);
+    }
+    let_go(item->segment);
+    free(item);
+  }
+}
+
+static int read_whole(const char* file, uint8_t** data, uint64_t* size, double* mtimeMs) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat info;
+  uint8_t* buffer = NULL;
+  if (fstat(fd, &info) == 0 && (buffer = malloc(info.st_size > 0 ? (size_t)info.st_size : 1)) != NULL &&
+      pread_all(fd, buffer, (uint64_t)info.st_size, 0) == 0) {
+    close(fd);
+    *data = buffer;
+    *size = (uint64_t)info.st_size;
+    *mtimeMs = (double)info.st_mtime * 1000.0;
+    return 0;
+  }
+  free(buffer);
+  close(fd);
+  return -1;
+}
+
+static void scan_reports(staging_found_t found) {
   DIR* dir = opendir(directory_);
   if (dir == NULL) return;
   struct dirent* item;
   while ((item = readdir(dir)) != NULL) {
     const char* dot = strrchr(item->d_name, '.');
-    if (dot == NULL || dot == item->d_name || (size_t)(dot - item->d_name) >= 64) continue;
-    char id[64];
+    if (dot == NULL || (size_t)(dot - item->d_name) > MAX_ID) continue;
+    char id[MAX_ID + 1], file[PATH_MAX];
     memcpy(id, item->d_name, (size_t)(dot - item->d_name));
     id[dot - item->d_name] = '\0';
-    char file[PATH_MAX], pathFile[PATH_MAX];
-    if (path_of(file, id, dot) || path_of(pathFile, id, ".path")) continue;
-    if (strcmp(dot, ".part") == 0 || strcmp(dot, ".rpart") == 0) {
-      unlink(file); /* a write the crash interrupted */
+    if (!valid_id(id) || file_of(file, id, dot) != 0) continue;
+    if (strcmp(dot, ".rpart") == 0) {
+      unlink(file); /* a report the crash interrupted: written again, its upload is still live */
       continue;
     }
-    int isReport = strcmp(dot, ".report") == 0;
-    if (!isReport && strcmp(dot, ".data") != 0) continue;
-    void* record = NULL;
-    void* report = NULL;
-    uint64_t recordSize = 0, reportSize = 0;
-    struct stat info;
-    if (stat(file, &info) == 0 && read_all(pathFile, &record, &recordSize) == 0 &&
-        (!isReport || read_all(file, &report, &reportSize) == 0)) {
-      found(id, record, (size_t)recordSize, (uint64_t)info.st_size, (double)info.st_mtime * 1000.0, report,
-            (size_t)reportSize);
+    uint8_t* data = NULL;
+    uint64_t size = 0;
+    double mtimeMs = 0;
+    if (strcmp(dot, ".report") != 0 || read_whole(file, &data, &size, &mtimeMs) != 0) continue;
+    uint16_t recordSize = size >= 6 ? get_u16(data + 4) : 0;
+    if (size >= 6 && get_u32(data) == REPORT_MAGIC && (uint64_t)recordSize <= size - 6) {
+      size_t textSize = (size_t)(size - 6 - recordSize);
+      found(id, (const char*)data + 6, recordSize, textSize, mtimeMs, (const char*)data + 6 + recordSize, textSize);
     }
-    free(record);
-    free(report);
+    free(data);
   }
   closedir(dir);
+}
+
+void staging_scan(staging_found_t found) {
+  scan_reports(found);
+  scan_uploads(found);
+}
+
+void staging_close(void) {
+  staging_flush();
+  pthread_mutex_lock(&lock_);
+  for (int b = 0; b < BUCKETS; b++) {
+    while (buckets_[b] != NULL) {
+      entry_t* e = buckets_[b];
+      buckets_[b] = e->next;
+      free(e);
+    }
+  }
+  while (segments_ != NULL) {
+    segment_t* s = segments_;
+    segments_ = s->next;
+    close(s->fd);
+    free(s);
+  }
+  current_ = NULL;
+  pthread_mutex_unlock(&lock_);
 }

@@ -1,31 +1,43 @@
 /* The staging directory: uploaded bytes made durable before the PUT is answered, and found
- * again after a restart. Each upload is two files named by the module's staging id:
- * "<id>.path" (where it was uploaded, below uploads/) and "<id>.data" (its bytes, renamed from
- * "<id>.part" once complete and synced). Mechanism only: the module decides names and fate. */
+ * again after a restart. Mechanism only: the module decides names and fate.
+ *
+ * Uploads are appended to segment files ("<n>.seg"), one record per upload (its staging id,
+ * where it was uploaded below uploads/, its bytes, a CRC), made durable with one fdatasync.
+ * Creating a file per upload cost more than everything else a PUT does (inode allocation and
+ * three syncs, measured in README "Uploads"). A record is marked done in place when the module
+ * discards it; a segment with no live record is deleted (or emptied, if it is the one being
+ * appended to). Failure reports are rare and kept as one file each ("<id>.report"). */
 #ifndef WEBDAV_STAGING_H
 #define WEBDAV_STAGING_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* Creates the directory if needed and indexes the records and reports found in it. */
 int staging_open(const char* directory);
 
-/* Writes both files durably. Returns 0, or -1 (nothing left behind). */
+/* Appends the upload durably. Returns 0, or -1 (nothing live left behind). */
 int staging_write(const char* id, const char* record, size_t recordSize, const void* data, uint64_t size);
 
-/* Reads "<id>.data" whole into a malloc'ed buffer. Returns 0, or -1 (e.g. gone). */
+/* Reads the bytes of `id` into a malloc'ed buffer. Returns 0, or -1 (e.g. gone). */
 int staging_read(const char* id, void** data, uint64_t* size);
 
-/* Makes a failure report durable as "<id>.report" beside "<id>.path"; removes "<id>.data". */
+/* Makes a failure report durable as "<id>.report" (with the upload's record); the upload's
+ * bytes are no longer needed. Returns 0 or -1. */
 int staging_write_report(const char* id, const char* text, size_t textSize);
 
-/* Removes every file of `id`. */
+/* Forgets `id`: its record is marked done, its report removed. */
 void staging_remove(const char* id);
 
-/* Calls `found` for every complete upload and every report (report NULL for an upload),
- * removing leftovers of interrupted writes. */
+/* Makes the removals since the last call durable (one data sync per segment touched). */
+void staging_flush(void);
+
+/* Calls `found` for every live upload and every report (report NULL for an upload). */
 typedef void (*staging_found_t)(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
                                 const char* report, size_t reportSize);
 void staging_scan(staging_found_t found);
+
+/* Closes the segments (at plugin stop). */
+void staging_close(void);
 
 #endif
