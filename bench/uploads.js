@@ -162,7 +162,7 @@ const median = (values) => {
  * the built .so; `benchDir` holds the files and the Orthancs' folders (removed at the end).
  * Environment: BENCH_UPLOAD_FILES (2000), BENCH_UPLOAD_ROUNDS (3: each round runs the three
  * targets, in a different order each round), BENCH_UPLOAD_LOCKS (1; 0 mounts davfs2 with
- * use_locks 0, 2 requests per file instead of 6).
+ * use_locks 0, 2 requests per file instead of 6), BENCH_UPLOAD_WORKERS (the plugin's IngestWorkers).
  */
 export async function benchUploads({
   count = Number(process.env.BENCH_UPLOAD_FILES ?? 2000),
@@ -180,7 +180,9 @@ export async function benchUploads({
   chmodSync(runDir, 0o755); // the davfs2 daemon (user davfs2) must reach its cache inside
   const settings = locks ? [] : ['use_locks 0'];
   const client = `davfs2 1.6.1, cp -r, use_locks ${locks ? '1 (default)' : '0'}, delay_upload 0`;
-  const pluginOptions = (share) => ({ options: { WebDavEnabled: false, Plugins: [plugin], WebDavShare: share } });
+  // BENCH_UPLOAD_WORKERS sets the plugin's IngestWorkers (its default when unset).
+  const workers = process.env.BENCH_UPLOAD_WORKERS ? { IngestWorkers: Number(process.env.BENCH_UPLOAD_WORKERS) } : {};
+  const pluginOptions = (share) => ({ options: { WebDavEnabled: false, Plugins: [plugin], WebDavShare: { ...workers, ...share } } });
   log(`uploads: ${count} files (${(bytes / 1048576).toFixed(1)} MB), each run into a fresh Orthanc, timed until /statistics counts ${count} instances; ` +
     `${rounds} rounds; client ${client}; direct with ${DIRECT_PARALLELISM} requests in parallel`);
 

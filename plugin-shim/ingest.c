@@ -4,12 +4,16 @@
 #include "staging.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define MAX_WORKERS 16
+#define INGEST_NICENESS 10
 
 static pthread_t workers_[MAX_WORKERS];
 static int count_ = 0;
@@ -83,6 +87,11 @@ static int ingest_one(void) {
 
 static void* worker_main(void* unused) {
   (void)unused;
+  /* Imports are background work: a WebDAV client waits on every request it sends, one at a
+   * time, so its requests go first. On 2 cores, workers at normal priority made a davfs2 copy
+   * of 2,000 files take 1.3x as long as with them at this niceness (README "Uploads"). On
+   * Linux the niceness of a thread is its own. */
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), INGEST_NICENESS);
   for (;;) {
     pthread_mutex_lock(&lock_);
     int stopping = stop_;
