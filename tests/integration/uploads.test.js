@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Orthanc } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
@@ -211,6 +212,39 @@ test('files staged but not imported survive a restart and are imported after it'
     });
     const instances = await again.rest('GET', '/instances?expand');
     assert.ok(!instances.some((i) => i.MainDicomTags.SOPInstanceUID === firstVersion), 'the replaced version is not imported');
+  } finally {
+    await again.stop();
+  }
+});
+
+test('a crash right after the uploads are answered loses none of them; a torn record at the end of the log is ignored', async () => {
+  const directory = path.join(ROOT, '.test-work', 'uploads-crash');
+  const held = await (await Orthanc.create(directory, { plugin: PLUGIN, options: { WebDavShare: { IngestWorkers: 0 } } })).start();
+  const heldDav = new WebDav(held.url);
+  const uids = [];
+  for (let i = 0; i < 3; i += 1) {
+    const tags = { PatientID: 'CRASH', SOPInstanceUID: newUid() };
+    uids.push(tags.SOPInstanceUID);
+    assert.equal((await heldDav.request('PUT', ['uploads', 'crash', `c${i}.dcm`], { body: makeInstance(tags) })).status, 201);
+  }
+  await held.kill();
+  // What a write cut short by the crash leaves: the start of a record, then nothing.
+  const staging = path.join(directory, 'db', 'webdav-staging');
+  const segments = readdirSync(staging).filter((f) => f.endsWith('.seg'));
+  assert.equal(segments.length, 1, 'one segment holds the three uploads');
+  appendFileSync(path.join(staging, segments[0]), Buffer.concat([Buffer.from('WDSR'), randomBytes(40)]));
+  const again = await (await Orthanc.create(directory, { plugin: PLUGIN, keepData: true, options: { HttpPort: held.httpPort, DicomPort: held.dicomPort } })).start();
+  try {
+    await until('the staged files to be imported', async () => {
+      const instances = await again.rest('GET', '/instances?expand');
+      const have = new Set(instances.map((i) => i.MainDicomTags.SOPInstanceUID));
+      return uids.every((u) => have.has(u));
+    });
+    assert.equal((await again.rest('GET', '/statistics')).CountInstances, 3, 'nothing else was imported');
+    assert.equal((await again.rest('GET', '/webdav-share/status')).Uploads.Failed, 0, 'the torn record is no failure');
+    assert.ok(again.alive, 'Orthanc is alive');
+    // Once all are done, the log is emptied: an idle share keeps no space.
+    await until('the staging log to be emptied', () => readdirSync(staging).every((f) => !f.endsWith('.seg') || statSync(path.join(staging, f)).size === 0));
   } finally {
     await again.stop();
   }

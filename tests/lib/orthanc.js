@@ -103,6 +103,13 @@ export class Orthanc {
     clearTimeout(timer);
   }
 
+  /** Kills the server without warning (SIGKILL), as a crash or a power cut would. */
+  async kill() {
+    if (!this.alive) return;
+    this.process.kill('SIGKILL');
+    await this.exited;
+  }
+
   async rest(method, uri, body) {
     const answer = await fetch(`${this.url}${uri}`, { method, body });
     const text = await answer.text();
