@@ -12,8 +12,21 @@ export class Patient {
   ) {}
 }
 
+/**
+ * The patient- and study-level main DICOM tags that access rules (access.ts) may match, in the
+ * order of Study.ruleTags. Orthanc's /studies?expand gives all of them.
+ */
+export const PATIENT_RULE_TAGS: Array<string> = ["PatientID", "PatientName", "PatientBirthDate", "PatientSex", "OtherPatientIDs"];
+export const STUDY_RULE_TAGS: Array<string> = [
+  "AccessionNumber", "InstitutionName", "ReferringPhysicianName", "RequestingPhysician", "StudyDescription",
+  "StudyID", "StudyDate", "StudyInstanceUID", "RequestedProcedureDescription",
+];
+export const RULE_TAGS: Array<string> = PATIENT_RULE_TAGS.concat(STUDY_RULE_TAGS);
+
 export class Study {
   series: Array<string> = new Array<string>();
+  /** Values of RULE_TAGS, in that order ("" when absent). */
+  ruleTags: Array<string> = new Array<string>();
   constructor(
     public id: string,
     public parentPatient: string,
@@ -89,7 +102,8 @@ export class Catalog {
       study.series = old.series;
       this.touched(old.parentPatient != study.parentPatient || old.patientId != study.patientId ||
         old.patientName != study.patientName || old.studyDate != study.studyDate ||
-        old.studyDescription != study.studyDescription || old.studyInstanceUid != study.studyInstanceUid,
+        old.studyDescription != study.studyDescription || old.studyInstanceUid != study.studyInstanceUid ||
+        old.ruleTags.join("\u0000") != study.ruleTags.join("\u0000"), // who may see it can change
         old.lastUpdate != study.lastUpdate);
       if (old.parentPatient != study.parentPatient && this.patients.has(old.parentPatient)) {
         removeFrom(this.patients.get(old.parentPatient).studies, study.id);

@@ -2,6 +2,7 @@
 // are logged and never widen what the share allows: a wrong type keeps the safe default.
 import { JSON } from "assemblyscript-json/assembly";
 import { log, LOG_ERROR, LOG_WARNING } from "./host";
+import { AccessRules, readAccessRules, SECTION_NAME } from "./access";
 
 export const SECTION = "WebDavShare";
 const CORE_ROOT = "/webdav";
@@ -29,6 +30,8 @@ export class Config {
   maxZipRatio: i32 = 100;
   /** Tests only: a path component with this prefix makes the module trap on purpose. */
   testTrapName: string = "";
+  /** Who may see and do what (access.ts); inactive when the section has no AccessRules. */
+  access: AccessRules = new AccessRules();
 }
 
 export enum ConfigOutcome {
@@ -45,6 +48,7 @@ const KNOWN_KEYS: Array<string> = [
   "Enable", "Root", "DeleteAllowed", "UploadAllowed", "AsciiNames",
   "MaxCachedInstances", "ReconcileIntervalSeconds", "TestTrapName",
   "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds", "ImportedLingerSeconds", "MaxZipRatio",
+  "AccessRules",
 ];
 
 function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
@@ -133,6 +137,17 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
       return new ConfigResult(config, ConfigOutcome.Refused);
     }
     config.root = root;
+    const rules = readAccessRules(section.get("AccessRules"), top);
+    config.access = rules.rules;
+    if (rules.error.length > 0) {
+      log(LOG_ERROR, "invalid access rules: " + rules.error + ". The share is NOT served and every HTTP request " +
+        "is refused until " + SECTION_NAME + " is fixed.");
+      return new ConfigResult(config, ConfigOutcome.Refused);
+    }
+    if (config.access.active && !config.access.authenticated) {
+      log(LOG_WARNING, SECTION_NAME + " is set but Orthanc's \"AuthenticationEnabled\" is not true: user names " +
+        "cannot be trusted, so every request gets the rules of \"Anonymous\".");
+    }
   }
   if (config.stagingDirectory.length == 0) {
     const storage = top.get("StorageDirectory");

@@ -29,7 +29,7 @@ function isDicomView(name: string): bool {
 export class Deleter {
   deleted: i32 = 0;
 
-  constructor(public synchronizer: Synchronizer, public config: Config, public views: Views) {}
+  constructor(public synchronizer: Synchronizer, public config: Config) {}
 
   private deleteResource(level: string, id: string): bool {
     if (!restDelete("/" + level + "/" + id)) {
@@ -42,17 +42,18 @@ export class Deleter {
     return true;
   }
 
-  delete(path: Array<string>): DeleteOutcome {
+  /** `views`: what the user asking sees; a folder deletes only what it shows them. */
+  delete(path: Array<string>, views: Views): DeleteOutcome {
     if (path.length < 2 || !isDicomView(path[0])) return DeleteOutcome.Refused;
     if (!this.config.deleteAllowed) return DeleteOutcome.Refused;
-    const node = this.views.resolve(path);
+    const node = views.resolve(path);
     if (node === null) return DeleteOutcome.Done; // already gone
-    const done = this.deleteNode(node);
+    const done = this.deleteNode(node, views);
     if (done) log(LOG_INFO, "deleted through the share: /" + path.join("/"));
     return done ? DeleteOutcome.Done : DeleteOutcome.Failed;
   }
 
-  private deleteNode(node: Node): bool {
+  private deleteNode(node: Node, views: Views): bool {
     switch (node.kind) {
       case NodeKind.Patient: return this.deleteResource("patients", node.id);
       case NodeKind.Study: return this.deleteResource("studies", node.id);
@@ -64,7 +65,7 @@ export class Deleter {
       case NodeKind.Year:
       case NodeKind.Month:
       case NodeKind.NoDate: {
-        const studies = this.views.studiesIn(node);
+        const studies = views.studiesIn(node);
         let ok = true;
         for (let i = 0; i < studies.length; i++) ok = this.deleteResource("studies", studies[i]) && ok;
         return ok;

@@ -14,14 +14,21 @@ import { formatStatus } from "./status";
 import { nowMs, StagedFile } from "./host";
 import { Deleter } from "./deletion";
 import { formatShareDate } from "./clock";
+import { Principal, Profile, RIGHT_DELETE, RIGHT_UPLOAD, belongsToRequest, decideRequest } from "./access";
+import { Node } from "./views";
+
+/** The plugin's own REST route, registered by the shim under this name. */
+const STATUS_ROUTE = "/webdav-share/status";
 
 let config = new Config();
 const catalog = new Catalog();
 let cache = new InstanceCache(config.maxCachedInstances);
 let synchronizer = new Synchronizer(catalog, cache);
 let views = new Views(catalog, config, synchronizer);
-let deleter = new Deleter(synchronizer, config, views);
+let deleter = new Deleter(synchronizer, config);
 let uploads = newUploads();
+/** The views of each access profile that is not unrestricted (their own names and caches). */
+let scopedViews = new Map<string, Views>();
 
 function newUploads(): Uploads {
   const result = new Uploads(config.maxSequenceDepth, <f64>config.uploadFolderIdleSeconds * 1000,
@@ -30,22 +37,61 @@ function newUploads(): Uploads {
   return result;
 }
 
-function isUploadPath(path: Array<string>): bool {
-  return path.length > 1 && path[0] == UPLOADS && config.uploadAllowed;
+/** One WebDAV callback: its path, who asks (access.ts), and what that principal sees. */
+class Request {
+  constructor(public path: Array<string>, public principal: Principal, public views: Views) {}
+
+  get owner(): string {
+    return this.principal.user;
+  }
+
+  get mayUpload(): bool {
+    return config.uploadAllowed && this.principal.profile.may(RIGHT_UPLOAD);
+  }
+
+  /** Below uploads/ (not uploads/ itself), for a principal who may upload. */
+  get isUploadPath(): bool {
+    return this.path.length > 1 && this.path[0] == UPLOADS && this.mayUpload;
+  }
+
+  /** What the path names for this principal; a path hidden from it counts as a refusal. */
+  resolve(): Node | null {
+    const node = this.views.resolve(this.path);
+    if (node === null && this.views !== views && views.resolve(this.path) !== null) this.principal.profile.refused++;
+    return node;
+  }
+}
+
+function viewsFor(profile: Profile): Views {
+  if (profile.unrestricted) return views;
+  if (!scopedViews.has(profile.name)) scopedViews.set(profile.name, new Views(catalog, config, synchronizer, profile));
+  return scopedViews.get(profile.name);
 }
 
 const MIME_BINARY = "application/octet-stream";
 const MIME_TEXT = "text/plain; charset=utf-8";
 
 /**
- * Start of every WebDAV callback: apply changes and set the clock the listings show. Nothing
- * under uploads/ depends on the catalog, so those requests skip the change log (a PUT per
- * file of a folder copy would otherwise read it every time).
+ * Start of every WebDAV callback. Input: u32-prefixed identity and URI as the request filter
+ * recorded them for this thread ("" when there is no filter), then the path components.
+ * The identity counts only if the URI is this callback's path (access.ts belongsToRequest).
+ * Applies changes and sets the clock the listings show. Nothing under uploads/ depends on the
+ * catalog, so those requests skip the change log (a PUT per file of a folder copy would
+ * otherwise read it every time).
  */
-function beginRequest(path: Array<string>): void {
+function beginRequest(length: i32): Request {
+  const reader = inputReader(length);
+  const identity = reader.string();
+  const filterUri = reader.string();
+  const path = reader.components();
   for (let i = 0; i < path.length; i++) trapIfAsked(config.testTrapName, path[i]);
   if (path.length == 0 || path[0] != UPLOADS) synchronizer.sync();
-  views.now = formatShareDate(nowMs());
+  const rules = config.access;
+  let principal = rules.principal(identity);
+  if (rules.active && !belongsToRequest(filterUri, config.root, path)) principal = new Principal("", rules.nobody);
+  const scoped = viewsFor(principal.profile);
+  scoped.now = formatShareDate(nowMs());
+  return new Request(path, principal, scoped);
 }
 
 export function input(size: i32): usize {
@@ -68,46 +114,66 @@ export function configure(length: i32): i32 {
   synchronizer = new Synchronizer(catalog, cache);
   synchronizer.reconcileIntervalMs = <f64>config.reconcileIntervalSeconds * 1000;
   views = new Views(catalog, config, synchronizer);
-  deleter = new Deleter(synchronizer, config, views);
+  deleter = new Deleter(synchronizer, config);
   uploads = newUploads();
+  scopedViews = new Map<string, Views>();
   output.reset();
   output.u8(<i32>result.outcome);
   output.shortString(config.root);
   output.mediumString(config.stagingDirectory);
   output.u8(config.uploadAllowed ? config.ingestWorkers : 0);
+  // The request filter is needed only with access rules, and then even if they are invalid
+  // (it refuses everything) or the share is not served: rules never widen access.
+  output.u8(config.access.active && result.outcome != ConfigOutcome.Disabled ? 1 : 0);
+  output.shortString(STATUS_ROUTE);
   return output.length;
 }
 
-/** Input: path components. Returns 1 when they name a folder, else 0. */
+/**
+ * The request filter (registered only with access rules). Input: u32-prefixed URI, then the
+ * Authorization header. Output: u8 1 allow / 0 refuse (403), u32-prefixed identity for the
+ * callbacks of the same request. Returns the output's length.
+ */
+export function filter_request(length: i32, method: i32): i32 {
+  const reader = inputReader(length);
+  const uri = reader.string();
+  const decision = decideRequest(config.access, method, uri, reader.rest(), config.root, STATUS_ROUTE,
+    config.uploadAllowed, config.deleteAllowed);
+  output.reset();
+  output.u8(decision.allowed ? 1 : 0);
+  output.longBytes(String.UTF8.encode(decision.identity, false));
+  return output.length;
+}
+
+/** Input: see beginRequest. Returns 1 when the path names a folder, else 0. */
 export function is_existing_folder(length: i32): i32 {
-  const path = inputReader(length).components();
-  beginRequest(path);
-  if (isUploadPath(path)) {
-    const entry = uploads.find(path);
+  const request = beginRequest(length);
+  if (request.isUploadPath) {
+    const entry = uploads.find(request.path, request.owner);
     return entry !== null && entry.isFolder ? 1 : 0;
   }
-  const node = views.resolve(path);
+  const node = request.resolve();
   return node !== null && node.isFolder ? 1 : 0;
 }
 
-/** Input: path components. Returns the listing's length (wire format in views.ts), or -1. */
+/** Input: see beginRequest. Returns the listing's length (wire format in views.ts), or -1. */
 export function list_folder(length: i32): i32 {
-  const path = inputReader(length).components();
-  beginRequest(path);
+  const request = beginRequest(length);
+  const path = request.path;
   output.reset();
-  if (isUploadPath(path) || (path.length == 1 && path[0] == UPLOADS && config.uploadAllowed)) {
-    const folder = path.length == 1 ? uploads.root : uploads.find(path);
+  if (request.isUploadPath || (path.length == 1 && path[0] == UPLOADS && request.mayUpload)) {
+    const folder = uploads.find(path, request.owner);
     if (folder === null || !folder.isFolder) return -1;
-    writeUploadListing(folder);
+    writeUploadListing(folder, request.views);
     return output.length;
   }
-  const node = views.resolve(path);
+  const node = request.resolve();
   if (node === null || !node.isFolder) return -1;
-  views.writeListing(node, output);
+  request.views.writeListing(node, output);
   return output.length;
 }
 
-function writeUploadListing(folder: UploadEntry): void {
+function writeUploadListing(folder: UploadEntry, views: Views): void {
   const children = folder.children.values();
   output.u32(<u32>children.length);
   for (let i = 0; i < children.length; i++) {
@@ -119,18 +185,17 @@ function writeUploadListing(folder: UploadEntry): void {
 }
 
 /**
- * Input: path components. Output: u8-prefixed MIME type, u8-prefixed date, u8 kind
+ * Input: see beginRequest. Output: u8-prefixed MIME type, u8-prefixed date, u8 kind
  * (1: the bytes that follow are an instance id whose DICOM file the shim sends; 2: the bytes
  * that follow are the content; 3: they are the staging id of an upload whose staged file the
  * shim sends), u32-prefixed bytes. Returns the output's length, or -1.
  */
 export function retrieve_file(length: i32): i32 {
-  const path = inputReader(length).components();
-  beginRequest(path);
-  if (isUploadPath(path)) return writeUploadFile(uploads.find(path));
-  const node = views.resolve(path);
+  const request = beginRequest(length);
+  if (request.isUploadPath) return writeUploadFile(uploads.find(request.path, request.owner), request.views);
+  const node = request.resolve();
   if (node === null || node.isFolder) return -1;
-  const file = views.file(node);
+  const file = request.views.file(node);
   if (file === null) return -1;
   output.reset();
   output.shortString(file.mime);
@@ -146,7 +211,7 @@ export function retrieve_file(length: i32): i32 {
   return output.length;
 }
 
-function writeUploadFile(entry: UploadEntry | null): i32 {
+function writeUploadFile(entry: UploadEntry | null, views: Views): i32 {
   if (entry === null || entry.isFolder) return -1;
   output.reset();
   output.shortString(entry.kind == EntryKind.Report ? MIME_TEXT : MIME_BINARY);
@@ -162,15 +227,16 @@ function writeUploadFile(entry: UploadEntry | null): i32 {
 }
 
 /**
- * PUT. Input: path components; `size` the body's length. Output: u8 action (0 refuse, 1 accept
+ * PUT. Input: see beginRequest; `size` the body's length. Output: u8 action (0 refuse, 1 accept
  * with nothing to write, 2 stage), u8-prefixed staging id, u16-prefixed record (the path below
  * uploads/, for the sidecar that lets a restart find it again). Returns the output's length.
  */
 export function store_file(length: i32, size: u64): i32 {
-  const path = inputReader(length).components();
-  beginRequest(path);
+  const request = beginRequest(length);
   output.reset();
-  const decision = isUploadPath(path) ? uploads.store(path, size, views.now, nowMs()) : new StoreDecision(StoreAction.Refuse);
+  const decision = request.isUploadPath
+    ? uploads.store(request.path, size, request.views.now, nowMs(), request.owner)
+    : new StoreDecision(StoreAction.Refuse);
   output.u8(<i32>decision.action);
   output.shortString(decision.stagingId);
   output.mediumString(decision.record);
@@ -239,20 +305,19 @@ export function upload_finish(length: i32, outcome: i32): void {
   uploads.finish(id, <JobOutcome>outcome, reader.rest(), nowMs());
 }
 
-/** MKCOL. Returns 1 when created, 0 when refused. */
+/** MKCOL. Input: see beginRequest. Returns 1 when created, 0 when refused. */
 export function create_folder(length: i32): i32 {
-  const path = inputReader(length).components();
-  beginRequest(path);
-  if (!isUploadPath(path)) return 0;
-  return uploads.makeFolder(path, views.now, nowMs()) ? 1 : 0;
+  const request = beginRequest(length);
+  if (!request.isUploadPath) return 0;
+  return uploads.makeFolder(request.path, request.views.now, nowMs(), request.owner) ? 1 : 0;
 }
 
-/** Input: path components. Returns 1 when deleted (or nothing to delete), 0 when refused, -1 on failure. */
+/** Input: see beginRequest. Returns 1 when deleted (or nothing to delete), 0 when refused, -1 on failure. */
 export function delete_item(length: i32): i32 {
-  const path = inputReader(length).components();
-  beginRequest(path);
-  if (isUploadPath(path)) return uploads.delete(path) ? 1 : 0;
-  return <i32>deleter.delete(path);
+  const request = beginRequest(length);
+  if (request.isUploadPath) return uploads.delete(request.path, request.owner) ? 1 : 0;
+  if (!request.principal.profile.may(RIGHT_DELETE)) return 0;
+  return <i32>deleter.delete(request.path, request.views);
 }
 
 /** A resource Orthanc deleted (queued by the shim). Input: its id. */

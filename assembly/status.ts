@@ -6,6 +6,23 @@ import { Synchronizer } from "./sync";
 import { Deleter } from "./deletion";
 import { Uploads } from "./uploads";
 import { formatShareDate } from "./clock";
+import { AccessRules } from "./access";
+
+/** The access rules in force, as the status route shows them: no password, counts of refusals. */
+function formatAccess(rules: AccessRules): string {
+  if (!rules.active) return "{\"Active\":false}";
+  const entries = new Array<string>();
+  const profiles = rules.profiles();
+  for (let i = 0; i < profiles.length; i++) {
+    const profile = profiles[i];
+    entries.push("{\"Entry\":" + jsonString(profile.name) + ",\"Rule\":" + jsonString(profile.describe()) +
+      ",\"Refused\":" + profile.refused.toString() + "}");
+  }
+  return "{\"Active\":true,\"Valid\":" + (rules.invalid ? "false" : "true") +
+    ",\"UserNamesTrusted\":" + (rules.authenticated ? "true" : "false") +
+    ",\"RestApi\":" + jsonString(rules.restApiShareOnly ? "ShareOnly" : "Open") +
+    ",\"Rules\":[" + entries.join(",") + "]}";
+}
 
 export function jsonString(value: string): string {
   const parts = new Array<string>();
@@ -44,6 +61,7 @@ export function formatStatus(config: Config, catalog: Catalog, cache: InstanceCa
     "\"ModuleMemoryBytes\":" + (<i64>Math.round(memoryBytes)).toString() + "," +
     "\"DeleteAllowed\":" + (config.deleteAllowed ? "true" : "false") + "," +
     "\"UploadAllowed\":" + (config.uploadAllowed ? "true" : "false") + "," +
-    "\"AsciiNames\":" + (config.asciiNames ? "true" : "false") +
+    "\"AsciiNames\":" + (config.asciiNames ? "true" : "false") + "," +
+    "\"AccessRules\":" + formatAccess(config.access) +
     "}";
 }

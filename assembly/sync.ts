@@ -7,7 +7,7 @@
 //   database deleted.
 // It also fetches the instances of a series for the views (the ResourceSource).
 import { JSON } from "assemblyscript-json/assembly";
-import { Catalog, Patient, Study, Series } from "./catalog";
+import { Catalog, Patient, Study, Series, PATIENT_RULE_TAGS, STUDY_RULE_TAGS } from "./catalog";
 import { Instance, InstanceCache, InstanceList } from "./instances";
 import { ResourceSource } from "./views";
 import { restGet, nowMs, log, LOG_INFO, LOG_WARNING } from "./host";
@@ -50,8 +50,11 @@ export function patientFromJson(o: JSON.Obj): Patient {
 export function studyFromJson(o: JSON.Obj): Study {
   const t = tags(o, "MainDicomTags");
   const p = tags(o, "PatientMainDicomTags");
-  return new Study(text(o, "ID"), text(o, "ParentPatient"), text(p, "PatientID"), text(p, "PatientName"),
+  const study = new Study(text(o, "ID"), text(o, "ParentPatient"), text(p, "PatientID"), text(p, "PatientName"),
     text(t, "StudyDate"), text(t, "StudyDescription"), text(t, "StudyInstanceUID"), text(o, "LastUpdate"));
+  for (let i = 0; i < PATIENT_RULE_TAGS.length; i++) study.ruleTags.push(text(p, PATIENT_RULE_TAGS[i]));
+  for (let i = 0; i < STUDY_RULE_TAGS.length; i++) study.ruleTags.push(text(t, STUDY_RULE_TAGS[i]));
+  return study;
 }
 
 export function seriesFromJson(o: JSON.Obj): Series {

@@ -33,6 +33,8 @@ export class UploadEntry {
   stagingId: string = "";
   report: string = "";
   running: bool = false;
+  /** On an owner's uploads/ folder only: whose tree it is. */
+  owner: string = "";
   constructor(public kind: EntryKind, public name: string, public parent: UploadEntry | null,
     public date: string, public touchedAt: f64) {}
 
@@ -91,9 +93,36 @@ function hasExtension(name: string, extensions: Array<string>): bool {
 }
 
 export const REPORT_SUFFIX = ".error.txt";
+const UPLOADS_NAME = "uploads";
+
+/**
+ * The record the shim stores with a staged file: the path below uploads/, preceded by its
+ * owner when there is one ("\u0001<length>:<owner><path>"), so that a restart gives each
+ * upload back to the user who made it.
+ */
+export function encodeRecord(owner: string, path: string): string {
+  return owner.length == 0 ? path : "\u0001" + owner.length.toString() + ":" + owner + path;
+}
+
+export class DecodedRecord {
+  constructor(public owner: string, public path: string) {}
+}
+
+export function decodeRecord(record: string): DecodedRecord | null {
+  if (!record.startsWith("\u0001")) return new DecodedRecord("", record);
+  const colon = record.indexOf(":");
+  if (colon < 2) return null;
+  const length = I32.parseInt(record.substring(1, colon));
+  if (length <= 0 || colon + 1 + length > record.length) return null;
+  return new DecodedRecord(record.substring(colon + 1, colon + 1 + length), record.substring(colon + 1 + length));
+}
 
 export class Uploads {
-  root: UploadEntry;
+  /**
+   * One tree per owner (the user name under access rules, "" without them): a user sees and
+   * changes only their own pending files, folders and reports.
+   */
+  private roots: Map<string, UploadEntry> = new Map<string, UploadEntry>();
   private jobs: Array<string> = new Array<string>();
   private byStagingId: Map<string, UploadEntry> = new Map<string, UploadEntry>();
   private counter: u32 = 0;
@@ -110,16 +139,24 @@ export class Uploads {
   /** An archive may unpack to at most this many times its own size (zip bombs). */
   maxZipRatio: u64 = 100;
 
-  constructor(public maxDepth: i32, public folderIdleMs: f64, public emptyFileIdleMs: f64, public lingerMs: f64) {
-    this.root = new UploadEntry(EntryKind.Folder, "uploads", null, "", 0);
+  constructor(public maxDepth: i32, public folderIdleMs: f64, public emptyFileIdleMs: f64, public lingerMs: f64) {}
+
+  /** The uploads/ folder as `owner` sees it. */
+  rootOf(owner: string): UploadEntry {
+    if (this.roots.has(owner)) return this.roots.get(owner);
+    const root = new UploadEntry(EntryKind.Folder, UPLOADS_NAME, null, "", 0);
+    root.owner = owner;
+    this.roots.set(owner, root);
+    return root;
   }
 
   /** Files staged and not imported yet. */
   pending: i32 = 0;
 
   /** The entry at `path` (path[0] is "uploads"), or null. */
-  find(path: Array<string>): UploadEntry | null {
-    let at = this.root;
+  find(path: Array<string>, owner: string = ""): UploadEntry | null {
+    if (path.length < 1 || path[0] != UPLOADS_NAME) return null;
+    let at = this.rootOf(owner);
     for (let i = 1; i < path.length; i++) {
       if (!at.isFolder || !at.children.has(path[i])) return null;
       at = at.children.get(path[i]);
@@ -128,8 +165,8 @@ export class Uploads {
   }
 
   /** Creates the folders of path[1 .. count) that are missing; null if a file is in the way. */
-  private folders(path: Array<string>, count: i32, date: string, now: f64): UploadEntry | null {
-    let at = this.root;
+  private folders(path: Array<string>, count: i32, date: string, now: f64, owner: string): UploadEntry | null {
+    let at = this.rootOf(owner);
     at.touchedAt = now;
     for (let i = 1; i < count; i++) {
       if (!at.children.has(path[i])) {
@@ -143,32 +180,32 @@ export class Uploads {
   }
 
   private validPath(path: Array<string>): bool {
-    if (path.length < 2 || path[0] != this.root.name) return false;
+    if (path.length < 2 || path[0] != UPLOADS_NAME) return false;
     for (let i = 1; i < path.length; i++) if (!isAcceptableName(path[i])) return false;
     return true;
   }
 
   /** MKCOL. False (403) for an existing name, a bad name, or outside uploads/. */
-  makeFolder(path: Array<string>, date: string, now: f64): bool {
-    if (!this.validPath(path) || this.find(path) !== null) return false;
-    const parent = this.folders(path, path.length - 1, date, now);
+  makeFolder(path: Array<string>, date: string, now: f64, owner: string = ""): bool {
+    if (!this.validPath(path) || this.find(path, owner) !== null) return false;
+    const parent = this.folders(path, path.length - 1, date, now, owner);
     if (parent === null) return false;
     parent.children.set(path[path.length - 1], new UploadEntry(EntryKind.Folder, path[path.length - 1], parent, date, now));
     return true;
   }
 
   /** PUT of `size` bytes at `path`. */
-  store(path: Array<string>, size: u64, date: string, now: f64): StoreDecision {
+  store(path: Array<string>, size: u64, date: string, now: f64, owner: string = ""): StoreDecision {
     if (!this.validPath(path)) return new StoreDecision(StoreAction.Refuse);
     const name = path[path.length - 1];
-    const existing = this.find(path);
+    const existing = this.find(path, owner);
     if (existing !== null && existing.isFolder) return new StoreDecision(StoreAction.Refuse);
     if (existing !== null && existing.running) return new StoreDecision(StoreAction.Refuse); // being imported
     if (isSystemJunk(name)) {
       this.junkDropped++;
       return new StoreDecision(StoreAction.Accept);
     }
-    const parent = this.folders(path, path.length - 1, date, now);
+    const parent = this.folders(path, path.length - 1, date, now, owner);
     if (parent === null) return new StoreDecision(StoreAction.Refuse);
     if (existing !== null) this.forget(existing);
     if (size == 0) {
@@ -185,7 +222,7 @@ export class Uploads {
     parent.children.set(name, entry);
     this.byStagingId.set(id, entry);
     this.pending++;
-    return new StoreDecision(StoreAction.Stage, id, entry.path);
+    return new StoreDecision(StoreAction.Stage, id, encodeRecord(owner, entry.path));
   }
 
   /** The shim made the staged bytes durable (or could not: the entry goes). */
@@ -203,10 +240,12 @@ export class Uploads {
   /** A file found in the staging directory at start (or after a module restart). */
   restore(id: string, record: string, size: u64, date: string, now: f64): void {
     if (this.byStagingId.has(id)) return;
-    const parts = record.split("/");
-    parts.unshift("uploads");
+    const decoded = decodeRecord(record);
+    if (decoded === null) return;
+    const parts = decoded.path.split("/");
+    parts.unshift(UPLOADS_NAME);
     if (!this.validPath(parts)) return;
-    const parent = this.folders(parts, parts.length - 1, date, now);
+    const parent = this.folders(parts, parts.length - 1, date, now, decoded.owner);
     if (parent === null) return;
     const name = parts[parts.length - 1];
     if (parent.children.has(name)) {
@@ -394,10 +433,12 @@ export class Uploads {
 
   /** A report found in the staging directory at start. */
   restoreReport(id: string, record: string, text: string, date: string, now: f64): void {
-    const parts = record.split("/");
-    parts.unshift(this.root.name);
+    const decoded = decodeRecord(record);
+    if (decoded === null) return;
+    const parts = decoded.path.split("/");
+    parts.unshift(UPLOADS_NAME);
     if (!this.validPath(parts)) return;
-    const parent = this.folders(parts, parts.length - 1, date, now);
+    const parent = this.folders(parts, parts.length - 1, date, now, decoded.owner);
     if (parent === null) return;
     this.addReport(parent, parts[parts.length - 1], id, text, date, now);
   }
@@ -425,9 +466,9 @@ export class Uploads {
   }
 
   /** DELETE below uploads/: a pending file is cancelled, a report or folder removed. */
-  delete(path: Array<string>): bool {
+  delete(path: Array<string>, owner: string = ""): bool {
     if (path.length < 2) return false; // uploads/ itself
-    const entry = this.find(path);
+    const entry = this.find(path, owner);
     if (entry === null) return true;
     if (entry.running) return false; // being imported right now: retry later
     this.forget(entry);
@@ -436,7 +477,8 @@ export class Uploads {
 
   /** Removes folders left empty and zero-byte files never rewritten, after their idle delay. */
   tidy(now: f64): void {
-    this.tidyFolder(this.root, now);
+    const roots = this.roots.values();
+    for (let i = 0; i < roots.length; i++) this.tidyFolder(roots[i], now);
   }
 
   private tidyFolder(folder: UploadEntry, now: f64): void {

@@ -12,6 +12,7 @@ import { Config } from "./config";
 import { InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
 import { ByteWriter, writeListingEntry } from "./wire";
+import { Profile, RIGHT_UPLOAD } from "./access";
 
 export const BY_PATIENTS = "by-patients";
 export const BY_STUDIES = "by-studies";
@@ -98,10 +99,11 @@ class DateIndex {
     if (!this.folderDates.has(key) || this.folderDates.get(key) < date) this.folderDates.set(key, date);
   }
 
-  constructor(catalog: Catalog) {
+  constructor(catalog: Catalog, scope: Profile | null) {
     const studies = catalog.studies.values();
     for (let i = 0; i < studies.length; i++) {
       const study = studies[i];
+      if (scope !== null && !scope.sees(study)) continue; // a year or month of hidden studies only does not exist
       const month = studyMonth(study.studyDate);
       if (month === null) {
         this.undated.push(study.id);
@@ -141,7 +143,28 @@ export class Views {
   /** The date shown for folders that have none of their own (root, view roots). */
   now: string = "19700101T000000";
 
-  constructor(public catalog: Catalog, public config: Config, public source: ResourceSource) {}
+  /**
+   * `scope`: the access profile whose studies these views show (access.ts), null for all. Each
+   * profile has its own Views, so names, " (n)" suffixes and caches are computed over what that
+   * profile sees: nothing in a listing reveals a hidden study, not even a suffix.
+   */
+  constructor(public catalog: Catalog, public config: Config, public source: ResourceSource,
+    public scope: Profile | null = null) {}
+
+  private visible(study: Study): bool {
+    const scope = this.scope;
+    return scope === null || scope.sees(study);
+  }
+
+  private visibleStudyId(id: string): bool {
+    return this.catalog.studies.has(id) && this.visible(this.catalog.studies.get(id));
+  }
+
+  /** uploads/ is shown when uploads are allowed, to those who may upload. */
+  private showsUploads(): bool {
+    const scope = this.scope;
+    return this.config.uploadAllowed && (scope === null || scope.may(RIGHT_UPLOAD));
+  }
 
   // ---- naming of each folder's children -------------------------------------------------
 
@@ -164,7 +187,7 @@ export class Views {
     this.invalidateIfChanged();
     let index = this.dateIndex;
     if (index === null) {
-      index = new DateIndex(this.catalog);
+      index = new DateIndex(this.catalog, this.scope);
       this.dateIndex = index;
     }
     return index;
@@ -195,7 +218,7 @@ export class Views {
   private studyCandidates(ids: Array<string>, withPatient: bool, byUid: bool): Array<Candidate> {
     const result = new Array<Candidate>();
     for (let i = 0; i < ids.length; i++) {
-      if (!this.catalog.studies.has(ids[i])) continue;
+      if (!this.visibleStudyId(ids[i])) continue;
       const study = this.catalog.studies.get(ids[i]);
       const name = byUid ? this.name(study.studyInstanceUid)
         : withPatient ? this.studyNameWithPatient(study) : this.studyNameInPatient(study);
@@ -214,7 +237,7 @@ export class Views {
     if (key == "P") {
       const patients = this.catalog.patients.values();
       for (let i = 0; i < patients.length; i++) {
-        if (patients[i].studies.length == 0) continue;
+        if (!this.anyVisible(patients[i].studies)) continue;
         candidates.push(new Candidate(this.patientName(patients[i]), patients[i].id));
       }
     } else if (key == "S" || key == "U") {
@@ -233,7 +256,7 @@ export class Views {
       const own = this.studyCandidates(ids, true, false);
       for (let i = 0; i < own.length; i++) candidates.push(own[i]);
     } else if (kind == "s" || kind == "u") {
-      if (this.catalog.studies.has(id)) {
+      if (this.visibleStudyId(id)) {
         const seriesIds = this.catalog.studies.get(id).series;
         for (let i = 0; i < seriesIds.length; i++) {
           if (!this.catalog.series.has(seriesIds[i])) continue;
@@ -246,6 +269,11 @@ export class Views {
     const named = assignUniqueNames(candidates, "");
     if (named.size >= CACHE_MIN_CHILDREN) this.indexes.set(key, named);
     return named;
+  }
+
+  private anyVisible(studyIds: Array<string>): bool {
+    for (let i = 0; i < studyIds.length; i++) if (this.visibleStudyId(studyIds[i])) return true;
+    return false;
   }
 
   /**
@@ -276,7 +304,7 @@ export class Views {
     if (n == 0) return new Node(NodeKind.Root, "", "");
     const view = path[0];
     if (view == UPLOADS) {
-      return n == 1 && this.config.uploadAllowed ? new Node(NodeKind.Uploads, UPLOADS, "") : null;
+      return n == 1 && this.showsUploads() ? new Node(NodeKind.Uploads, UPLOADS, "") : null;
     }
     if (view != BY_PATIENTS && view != BY_STUDIES && view != BY_DATES && view != BY_UIDS) return null;
     if (n == 1) return new Node(NodeKind.ViewRoot, view, "");
@@ -404,7 +432,7 @@ export class Views {
         const result = new Array<Entry>();
         const names = [BY_DATES, BY_PATIENTS, BY_STUDIES, BY_UIDS];
         for (let i = 0; i < names.length; i++) result.push(new Entry(true, names[i], 0, "", this.now));
-        if (this.config.uploadAllowed) result.push(new Entry(true, UPLOADS, 0, "", this.now));
+        if (this.showsUploads()) result.push(new Entry(true, UPLOADS, 0, "", this.now));
         return result;
       }
       case NodeKind.ViewRoot: {

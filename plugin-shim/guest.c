@@ -1,6 +1,7 @@
 /* The one place that runs the WebAssembly module (see guest.h). */
 #include "guest.h"
 #include "host.h"
+#include "identity.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -135,7 +136,7 @@ static deletion_t* take_deletions(void) {
 
 typedef enum {
   CALL_CONFIGURE, CALL_PATH, CALL_TICK, CALL_STATUS, CALL_DELETED, CALL_STORE, CALL_STAGED,
-  CALL_RESTORE, CALL_NEXT, CALL_CHECK, CALL_FINISH, CALL_ZIP_MEMBER, CALL_ZIP_DONE
+  CALL_RESTORE, CALL_NEXT, CALL_CHECK, CALL_FINISH, CALL_ZIP_MEMBER, CALL_ZIP_DONE, CALL_FILTER
 } call_kind_t;
 
 typedef struct {
@@ -149,6 +150,8 @@ typedef struct {
   uint64_t size; /* body or file size */
   double time;
 } call_t;
+
+static int32_t run_locked(call_t* call);
 
 static uint32_t write_input(const uint8_t* data, size_t size) {
   if (size > 0x7fffffffu) wasm_rt_trap(WASM_RT_TRAP_OOB);
@@ -202,6 +205,8 @@ static int32_t dispatch(call_t* call) {
     case CALL_DELETED:
       Z_webdavZ_resource_deleted(&module_instance, (u32)call->level, length);
       return 0;
+    case CALL_FILTER:
+      return copy_output((int32_t)Z_webdavZ_filter_request(&module_instance, length, (u32)call->level), call->answer);
     case CALL_PATH:
       switch (call->op) {
         case GUEST_IS_EXISTING_FOLDER: return (int32_t)Z_webdavZ_is_existing_folder(&module_instance, length);
@@ -235,6 +240,7 @@ static const char* call_name(const call_t* call) {
     case CALL_FINISH: return "upload_finish";
     case CALL_ZIP_MEMBER: return "upload_zip_member";
     case CALL_ZIP_DONE: return "upload_zip_member_done";
+    case CALL_FILTER: return "IncomingHttpRequestFilter";
     case CALL_PATH: return path_ops[call->op];
   }
   return "?";
@@ -332,22 +338,42 @@ void guest_stop(void) {
 }
 
 /* Path components as the module reads them (wire.ts ByteReader.components). */
+static uint8_t* put_string(uint8_t* at, const char* text) {
+  uint32_t length = (uint32_t)strlen(text);
+  memcpy(at, &length, 4);
+  memcpy(at + 4, text, length);
+  return at + 4 + length;
+}
+
+/* A callback's input (assembly/index.ts beginRequest): this thread's identity and filter URI
+ * (identity.h), then a u32 count of u32-prefixed path components. */
 static uint8_t* encode_path(uint32_t count, const char* const* items, size_t* size) {
-  size_t total = 4;
+  const char* identity;
+  const char* uri;
+  identity_current(&identity, &uri);
+  size_t total = 4 + strlen(identity) + 4 + strlen(uri) + 4;
   for (uint32_t i = 0; i < count; i++) total += 4 + strlen(items[i]);
   uint8_t* buffer = malloc(total);
   if (buffer == NULL) return NULL;
-  uint8_t* at = buffer;
+  uint8_t* at = put_string(buffer, identity);
+  at = put_string(at, uri);
   memcpy(at, &count, 4);
   at += 4;
-  for (uint32_t i = 0; i < count; i++) {
-    uint32_t length = (uint32_t)strlen(items[i]);
-    memcpy(at, &length, 4);
-    memcpy(at + 4, items[i], length);
-    at += 4 + length;
-  }
+  for (uint32_t i = 0; i < count; i++) at = put_string(at, items[i]);
   *size = total;
   return buffer;
+}
+
+int32_t guest_filter(int32_t method, const char* uri, const char* authorization, guest_buffer_t* answer) {
+  size_t size = 4 + strlen(uri) + strlen(authorization);
+  uint8_t* input = malloc(size);
+  if (input == NULL) return GUEST_FAILED;
+  uint8_t* at = put_string(input, uri);
+  memcpy(at, authorization, strlen(authorization));
+  call_t call = {.kind = CALL_FILTER, .input = input, .input_size = size, .level = method, .answer = answer};
+  int32_t result = run_locked(&call);
+  free(input);
+  return result;
 }
 
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer) {

@@ -34,9 +34,14 @@ typedef enum {
 int32_t guest_start(const char* configuration, guest_buffer_t* answer);
 void guest_stop(void);
 
-/* One WebDAV callback. The return value is the export's; `answer` (may be NULL) receives the
+/* One WebDAV callback, with this thread's identity (identity.h). The return value is the export's; `answer` (may be NULL) receives the
  * output buffer when the export returns a length >= 0. */
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer);
+
+/* The request filter (only with access rules): `method` is Orthanc's OrthancPluginHttpMethod,
+ * `authorization` the header's value or "". The answer: u8 allow, u32-prefixed identity to
+ * record for the request's callbacks (assembly/index.ts filter_request). */
+int32_t guest_filter(int32_t method, const char* uri, const char* authorization, guest_buffer_t* answer);
 
 /* The timer. `discarded` receives staging ids whose files may go (assembly/index.ts tick). */
 int32_t guest_tick(guest_buffer_t* discarded);

@@ -2,6 +2,7 @@
  * path to the module (guest.h) and turns its answer into SDK calls; no naming, no policy. */
 #include "plugin.h"
 #include "guest.h"
+#include "identity.h"
 #include "ingest.h"
 #include "staging.h"
 #include "wire.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #ifndef PLUGIN_VERSION
@@ -18,6 +20,7 @@
 
 static OrthancPluginContext* context_ = NULL;
 static int ingest_workers_ = 0;
+static char status_route_[256] = ""; /* named by the module (configure) */
 
 OrthancPluginContext* plugin_context(void) {
   return context_;
@@ -40,6 +43,7 @@ static OrthancPluginErrorCode list_folder(uint8_t* isExisting, OrthancPluginWebD
   (void)payload;
   guest_buffer_t answer = {NULL, 0};
   int32_t result = guest_path_call(GUEST_LIST_FOLDER, pathSize, pathItems, &answer);
+  identity_forget(); /* the last callback of its request (identity.h) */
   if (result == -1) {
     *isExisting = 0;
     return OrthancPluginErrorCode_Success;
@@ -71,6 +75,7 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
   (void)payload;
   guest_buffer_t answer = {NULL, 0};
   int32_t result = guest_path_call(GUEST_RETRIEVE_FILE, pathSize, pathItems, &answer);
+  identity_forget(); /* the last callback of its request (identity.h) */
   if (result == -1) return OrthancPluginErrorCode_Success; /* not calling retrieveFile: 404 */
   if (result < 0) return OrthancPluginErrorCode_InternalError;
   wire_reader_t reader;
@@ -127,7 +132,9 @@ static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize,
                                          const void* data, uint64_t size, void* payload) {
   (void)payload;
   guest_buffer_t answer = {NULL, 0};
-  if (guest_store(pathSize, pathItems, size, &answer) < 0) return OrthancPluginErrorCode_InternalError;
+  int32_t decided = guest_store(pathSize, pathItems, size, &answer);
+  identity_forget(); /* the last callback of its request (identity.h) */
+  if (decided < 0) return OrthancPluginErrorCode_InternalError;
   wire_reader_t reader;
   wire_init(&reader, answer.data, answer.size);
   uint8_t action = wire_u8(&reader);
@@ -161,13 +168,47 @@ static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize,
 static OrthancPluginErrorCode create_folder(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
                                             void* payload) {
   (void)payload;
-  return answer_write(guest_path_call(GUEST_CREATE_FOLDER, pathSize, pathItems, NULL), isReadOnly);
+  int32_t result = guest_path_call(GUEST_CREATE_FOLDER, pathSize, pathItems, NULL);
+  identity_forget(); /* the last callback of its request (identity.h) */
+  return answer_write(result, isReadOnly);
 }
 
 static OrthancPluginErrorCode delete_item(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
                                           void* payload) {
   (void)payload;
-  return answer_write(guest_path_call(GUEST_DELETE_ITEM, pathSize, pathItems, NULL), isReadOnly);
+  int32_t result = guest_path_call(GUEST_DELETE_ITEM, pathSize, pathItems, NULL);
+  identity_forget(); /* the last callback of its request (identity.h) */
+  return answer_write(result, isReadOnly);
+}
+
+/* ---- request filter (only with access rules) ---- */
+
+/* The module decides (assembly/access.ts); the shim records the identity it gives for the
+ * callbacks of this request, on this thread. A module that cannot answer refuses. */
+static int32_t filter_request(OrthancPluginHttpMethod method, const char* uri, const char* ip, uint32_t headersCount,
+                              const char* const* headersKeys, const char* const* headersValues,
+                              uint32_t getArgumentsCount, const char* const* getArgumentsKeys,
+                              const char* const* getArgumentsValues) {
+  (void)ip;
+  (void)getArgumentsCount;
+  (void)getArgumentsKeys;
+  (void)getArgumentsValues;
+  identity_forget();
+  const char* authorization = "";
+  for (uint32_t i = 0; i < headersCount; i++) {
+    if (strcasecmp(headersKeys[i], "authorization") == 0) authorization = headersValues[i];
+  }
+  guest_buffer_t answer = {NULL, 0};
+  if (guest_filter((int32_t)method, uri, authorization, &answer) < 0) return 0;
+  wire_reader_t reader;
+  wire_init(&reader, answer.data, answer.size);
+  uint8_t allowed = wire_u8(&reader);
+  uint32_t length = 0;
+  const uint8_t* identity = wire_bytes(&reader, &length);
+  int32_t verdict = reader.ok && allowed == 1 ? 1 : 0;
+  if (verdict) identity_record((const char*)identity, length, uri);
+  guest_buffer_free(&answer);
+  return verdict;
 }
 
 /* ---- status route ---- */
@@ -297,8 +338,14 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   wire_string(&reader, 1, root, sizeof root);
   wire_string(&reader, 2, staging, sizeof staging);
   ingest_workers_ = wire_u8(&reader);
+  int filter = wire_u8(&reader);
+  wire_string(&reader, 1, status_route_, sizeof status_route_);
   int serve = result >= 0 && reader.ok && outcome == 0;
   guest_buffer_free(&answer);
+  if (result >= 0 && reader.ok && filter) {
+    /* With access rules, even when the share is not served: the module refuses then. */
+    OrthancPluginRegisterIncomingHttpRequestFilter2(context, filter_request);
+  }
   if (!serve) {
     /* The module has logged why (disabled, or a configuration error naming the fix). */
     if (result < 0) OrthancPluginLogError(context, "WebDAV plugin: the module failed to start; the share is not served");
@@ -313,11 +360,11 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   staging_scan(restore_upload); /* uploads staged before a stop or crash are imported again */
   OrthancPluginRegisterWebDavCollection(context, root, is_existing_folder, list_folder, retrieve_file, store_file,
                                         create_folder, delete_item, NULL);
-  OrthancPluginRegisterRestCallback(context, STATUS_ROUTE, status_route);
+  OrthancPluginRegisterRestCallback(context, status_route_, status_route);
   OrthancPluginRegisterOnChangeCallback(context, on_change);
-  char line[400];
+  char line[800];
   snprintf(line, sizeof line, "WebDAV plugin %s: serving the share at %s (status at %s)", PLUGIN_VERSION, root,
-           STATUS_ROUTE);
+           status_route_);
   OrthancPluginLogWarning(context, line);
   return 0;
 }

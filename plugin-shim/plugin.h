@@ -4,7 +4,6 @@
 #include <orthanc/OrthancCPlugin.h>
 
 #define PLUGIN_NAME "webdav-share"
-#define STATUS_ROUTE "/webdav-share/status"
 
 OrthancPluginContext* plugin_context(void);
 

@@ -20,7 +20,7 @@ test('the module imports only the host functions of assembly/host/index.ts', () 
 test('the module exports exactly the ABI of assembly/index.ts', () => {
   const module = new WebAssembly.Module(readFileSync(WASM));
   const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
-  assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'input', 'is_existing_folder',
+  assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'filter_request', 'input', 'is_existing_folder',
     'list_folder', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick',
     'upload_check', 'upload_finish', 'upload_next', 'upload_restore', 'upload_staged', 'upload_zip_member',
     'upload_zip_member_done']);
@@ -76,16 +76,18 @@ async function instantiate(restAnswers) {
   return { exports, call, output, logs };
 }
 
-function encodePath(components) {
-  const parts = [Buffer.alloc(4)];
-  parts[0].writeUInt32LE(components.length);
-  for (const c of components) {
-    const b = Buffer.from(c);
-    const n = Buffer.alloc(4);
-    n.writeUInt32LE(b.length);
-    parts.push(n, b);
-  }
-  return Buffer.concat(parts);
+function u32String(text) {
+  const b = Buffer.from(text);
+  const n = Buffer.alloc(4);
+  n.writeUInt32LE(b.length);
+  return Buffer.concat([n, b]);
+}
+
+/** A callback's input: identity and filter URI (both "" without access rules), then the path. */
+function encodePath(components, identity = '', uri = '') {
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(components.length);
+  return Buffer.concat([u32String(identity), u32String(uri), count, ...components.map(u32String)]);
 }
 
 function decodeListing(buffer) {
@@ -126,4 +128,41 @@ test('the wire format of configure and list_folder, with a fake host', async () 
   assert.equal(call('is_existing_folder', encodePath(['by-dates', '2023', '2023-04'])), 1);
   assert.equal(call('is_existing_folder', encodePath(['by-dates', '2023', '2023-05'])), 0);
   assert.equal(call('list_folder', encodePath(['nothing'])), -1);
+  // configure's tail: u8 filter (no access rules: 0), u8-prefixed status route
+  let at = 2 + configured[1];
+  at += 2 + configured.readUInt16LE(at);
+  at += 1;
+  assert.equal(configured[at], 0, 'no request filter without access rules');
+  assert.equal(configured.subarray(at + 2, at + 2 + configured[at + 1]).toString(), '/webdav-share/status');
+});
+
+test('with access rules: the filter decides and names the identity; callbacks use it only for their own URI', async () => {
+  const study = { ID: 's1', ParentPatient: 'p1', LastUpdate: '20240101T111111', MainDicomTags: { StudyDate: '20230405', StudyDescription: 'D', StudyInstanceUID: '1.2', InstitutionName: 'Cardio' }, PatientMainDicomTags: { PatientID: 'X', PatientName: 'Y' } };
+  const { call, output } = await instantiate({
+    '/changes?last': { Changes: [], Done: true, Last: 7 },
+    '/changes?since': { Changes: [], Done: true, Last: 7 },
+    '/patients?expand': [{ ID: 'p1', LastUpdate: '20240101T101010', MainDicomTags: { PatientID: 'X', PatientName: 'Y' } }],
+    '/studies?expand': [study],
+    '/series?expand': [],
+  });
+  const configuration = { WebDavEnabled: false, AuthenticationEnabled: true, WebDavShare: { AccessRules: { Users: {
+    cardio: { See: [{ InstitutionName: 'card*' }], May: ['read'] }, neuro: { See: [{ InstitutionName: 'neuro' }], May: ['read'] } } } } };
+  const configured = output(call('configure', Buffer.from(JSON.stringify(configuration))));
+  let at = 2 + configured[1];
+  at += 2 + configured.readUInt16LE(at) + 1;
+  assert.equal(configured[at], 1, 'the shim must register the request filter');
+  const filter = (user, uri, method = 1) => {
+    const authorization = `Basic ${Buffer.from(`${user}:pw`).toString('base64')}`;
+    const answer = output(call('filter_request', Buffer.concat([u32String(uri), Buffer.from(authorization)]), method));
+    return { allowed: answer[0] === 1, identity: answer.subarray(5, 5 + answer.readUInt32LE(1)).toString() };
+  };
+  const cardio = filter('cardio', '/webdav/by-studies');
+  assert.deepEqual(cardio, { allowed: true, identity: 'u:cardio' });
+  assert.equal(filter('cardio', '/patients').allowed, false, 'the REST API is refused');
+  assert.equal(filter('cardio', '/webdav/uploads/a.dcm', 3).allowed, false, 'a PUT without the upload right');
+  const names = (identity, uri) => decodeListing(output(call('list_folder', encodePath(['by-studies'], identity, uri)))).map((e) => e.name);
+  assert.deepEqual(names(cardio.identity, '/webdav/by-studies'), ['X - Y - D']);
+  assert.deepEqual(names('u:neuro', '/webdav/by-studies'), [], 'neuro sees none of it');
+  assert.deepEqual(names(cardio.identity, '/webdav/by-patients'), [], 'an identity recorded for another URI grants nothing');
+  assert.deepEqual(names('', ''), [], 'no identity grants nothing');
 });
