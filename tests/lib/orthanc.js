@@ -33,6 +33,11 @@ function anyFreePort() {
   });
 }
 
+/** The Authorization header of HTTP Basic authentication. */
+export function basicAuthorization(user, password) {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
 export class Orthanc {
   constructor(directory, configuration, httpPort, dicomPort) {
     this.directory = directory;
@@ -42,13 +47,14 @@ export class Orthanc {
     this.url = `http://127.0.0.1:${httpPort}`;
     this.logFile = path.join(directory, 'orthanc.log');
     this.process = null;
+    this.restHeaders = {};
   }
 
   /**
    * A fresh Orthanc in `directory` (emptied unless keepData). `options` are merged into the
    * Orthanc configuration; `plugin` (path of the .so) is loaded when given.
    */
-  static async create(directory, { plugin = null, options = {}, keepData = false } = {}) {
+  static async create(directory, { plugin = null, options = {}, keepData = false, restUser = null } = {}) {
     if (!keepData) rmSync(directory, { recursive: true, force: true });
     mkdirSync(path.join(directory, 'db'), { recursive: true });
     const httpPort = options.HttpPort ?? await freePort();
@@ -67,10 +73,13 @@ export class Orthanc {
       ...options,
     };
     const orthanc = new Orthanc(directory, configuration, httpPort, dicomPort);
+    // With AuthenticationEnabled, the user (a key of RegisteredUsers) the tests' REST calls use.
+    if (restUser) orthanc.restHeaders = { Authorization: basicAuthorization(restUser, configuration.RegisteredUsers[restUser]) };
     return orthanc;
   }
 
-  async start() {
+  /** Starts the server; returns once /system answers 200 (any answer with `anyAnswer`). */
+  async start({ anyAnswer = false } = {}) {
     const configPath = path.join(this.directory, 'orthanc.json');
     writeFileSync(configPath, JSON.stringify(this.configuration, null, 2));
     const log = createWriteStream(this.logFile, { flags: 'a' });
@@ -82,8 +91,8 @@ export class Orthanc {
     for (;;) {
       if (this.process.exitCode !== null) throw new Error(`Orthanc exited at start; see ${this.logFile}`);
       try {
-        const answer = await fetch(`${this.url}/system`);
-        if (answer.ok) break;
+        const answer = await fetch(`${this.url}/system`, { headers: this.restHeaders });
+        if (answer.ok || anyAnswer) break;
       } catch { /* not listening yet */ }
       if (Date.now() > deadline) throw new Error(`Orthanc did not start; see ${this.logFile}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -111,7 +120,7 @@ export class Orthanc {
   }
 
   async rest(method, uri, body) {
-    const answer = await fetch(`${this.url}${uri}`, { method, body });
+    const answer = await fetch(`${this.url}${uri}`, { method, body, headers: this.restHeaders });
     const text = await answer.text();
     if (!answer.ok) throw new Error(`${method} ${uri}: ${answer.status} ${text}`);
     return text.length > 0 && text.trimStart().match(/^[[{]/) ? JSON.parse(text) : text;
