@@ -184,25 +184,25 @@ test('real clients: rclone copy of a folder, cadaver put and mput', async () => 
   await until('uploads/ without files', async () => (await uploadsTree()).files.length === 0);
 });
 
-test('files staged but not imported survive a restart and are imported after it', async () => {
-  const directory = path.join(ROOT, '.test-work', 'uploads-restart');
+/**
+ * An Orthanc whose workers are held back (IngestWorkers 0) in `.test-work/<name>`, with
+ * `count` files PUT into uploads/<folder>/; returns it, its share and the SOPInstanceUIDs.
+ */
+async function heldWithUploads(name, folder, count) {
+  const directory = path.join(ROOT, '.test-work', name);
   const held = await (await Orthanc.create(directory, { plugin: PLUGIN, options: { WebDavShare: { IngestWorkers: 0 } } })).start();
   const heldDav = new WebDav(held.url);
   const uids = [];
-  for (let i = 0; i < 4; i += 1) {
-    const tags = { PatientID: 'RESTART', SOPInstanceUID: newUid() };
+  for (let i = 0; i < count; i += 1) {
+    const tags = { PatientID: folder.toUpperCase(), SOPInstanceUID: newUid() };
     uids.push(tags.SOPInstanceUID);
-    assert.equal((await heldDav.request('PUT', ['uploads', 'later', `r${i}.dcm`], { body: makeInstance(tags) })).status, 201);
+    assert.equal((await heldDav.request('PUT', ['uploads', folder, `${folder}${i}.dcm`], { body: makeInstance(tags) })).status, 201);
   }
-  // a PUT over a file still pending replaces it: only the second version is imported
-  const replaced = { PatientID: 'RESTART', SOPInstanceUID: newUid() };
-  assert.equal((await heldDav.request('PUT', ['uploads', 'later', 'r0.dcm'], { body: makeInstance(replaced) })).status, 201);
-  const firstVersion = uids.shift();
-  uids.push(replaced.SOPInstanceUID);
-  const pending = await held.rest('GET', '/webdav-share/status');
-  assert.equal(pending.Uploads.Pending, 4);
-  assert.equal((await held.rest('GET', '/statistics')).CountInstances, 0);
-  await held.stop();
+  return { directory, held, heldDav, uids };
+}
+
+/** Orthanc started again on `held`'s data and ports; returns once every uid is imported. */
+async function restartedUntilImported(directory, held, uids) {
   const again = await (await Orthanc.create(directory, { plugin: PLUGIN, keepData: true, options: { HttpPort: held.httpPort, DicomPort: held.dicomPort } })).start();
   try {
     await until('the staged files to be imported', async () => {
@@ -210,6 +210,26 @@ test('files staged but not imported survive a restart and are imported after it'
       const have = new Set(instances.map((i) => i.MainDicomTags.SOPInstanceUID));
       return uids.every((u) => have.has(u));
     });
+  } catch (error) {
+    await again.stop();
+    throw error;
+  }
+  return again;
+}
+
+test('files staged but not imported survive a restart and are imported after it', async () => {
+  const { directory, held, heldDav, uids } = await heldWithUploads('uploads-restart', 'later', 4);
+  // a PUT over a file still pending replaces it: only the second version is imported
+  const replaced = { PatientID: 'LATER', SOPInstanceUID: newUid() };
+  assert.equal((await heldDav.request('PUT', ['uploads', 'later', 'later0.dcm'], { body: makeInstance(replaced) })).status, 201);
+  const firstVersion = uids.shift();
+  uids.push(replaced.SOPInstanceUID);
+  const pending = await held.rest('GET', '/webdav-share/status');
+  assert.equal(pending.Uploads.Pending, 4);
+  assert.equal((await held.rest('GET', '/statistics')).CountInstances, 0);
+  await held.stop();
+  const again = await restartedUntilImported(directory, held, uids);
+  try {
     const instances = await again.rest('GET', '/instances?expand');
     assert.ok(!instances.some((i) => i.MainDicomTags.SOPInstanceUID === firstVersion), 'the replaced version is not imported');
   } finally {
@@ -218,28 +238,15 @@ test('files staged but not imported survive a restart and are imported after it'
 });
 
 test('a crash right after the uploads are answered loses none of them; a torn record at the end of the log is ignored', async () => {
-  const directory = path.join(ROOT, '.test-work', 'uploads-crash');
-  const held = await (await Orthanc.create(directory, { plugin: PLUGIN, options: { WebDavShare: { IngestWorkers: 0 } } })).start();
-  const heldDav = new WebDav(held.url);
-  const uids = [];
-  for (let i = 0; i < 3; i += 1) {
-    const tags = { PatientID: 'CRASH', SOPInstanceUID: newUid() };
-    uids.push(tags.SOPInstanceUID);
-    assert.equal((await heldDav.request('PUT', ['uploads', 'crash', `c${i}.dcm`], { body: makeInstance(tags) })).status, 201);
-  }
+  const { directory, held, uids } = await heldWithUploads('uploads-crash', 'crash', 3);
   await held.kill();
   // What a write cut short by the crash leaves: the start of a record, then nothing.
   const staging = path.join(directory, 'db', 'webdav-staging');
   const segments = readdirSync(staging).filter((f) => f.endsWith('.seg'));
   assert.equal(segments.length, 1, 'one segment holds the three uploads');
   appendFileSync(path.join(staging, segments[0]), Buffer.concat([Buffer.from('WDSR'), randomBytes(40)]));
-  const again = await (await Orthanc.create(directory, { plugin: PLUGIN, keepData: true, options: { HttpPort: held.httpPort, DicomPort: held.dicomPort } })).start();
+  const again = await restartedUntilImported(directory, held, uids);
   try {
-    await until('the staged files to be imported', async () => {
-      const instances = await again.rest('GET', '/instances?expand');
-      const have = new Set(instances.map((i) => i.MainDicomTags.SOPInstanceUID));
-      return uids.every((u) => have.has(u));
-    });
     assert.equal((await again.rest('GET', '/statistics')).CountInstances, 3, 'nothing else was imported');
     assert.equal((await again.rest('GET', '/webdav-share/status')).Uploads.Failed, 0, 'the torn record is no failure');
     assert.ok(again.alive, 'Orthanc is alive');
