@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
 #include <time.h>
 
 #ifndef PLUGIN_VERSION
@@ -362,9 +363,9 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
                                         create_folder, delete_item, NULL);
   OrthancPluginRegisterRestCallback(context, status_route_, status_route);
   OrthancPluginRegisterOnChangeCallback(context, on_change);
-  char line[800];
-  snprintf(line, sizeof line, "WebDAV plugin %s: serving the share at %s (status at %s)", PLUGIN_VERSION, root,
-           status_route_);
+  char line[PATH_MAX + 600];
+  snprintf(line, sizeof line, "WebDAV plugin %s: serving the share at %s (status at %s, staging in %s)", PLUGIN_VERSION,
+           root, status_route_, staging_directory());
   OrthancPluginLogWarning(context, line);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -337,11 +338,40 @@ static void index_segments(void) {
   closedir(dir);
 }
 
+/* Several Orthancs may share one storage folder (a cluster on one database), and so one default
+ * staging directory: each process takes the first slot ("slot-<n>") whose lock no other process
+ * holds, and keeps it while it runs. A node that starts again takes a free slot, and imports what
+ * is staged there: with one database and one storage, any node may import any upload. */
+#define MAX_SLOTS 64
+static int slotLock_ = -1;
+
+static int take_slot(const char* root) {
+  for (int n = 1; n <= MAX_SLOTS; n++) {
+    char slot[PATH_MAX], lockFile[PATH_MAX];
+    int a = snprintf(slot, sizeof slot, "%s/slot-%d", root, n);
+    int b = snprintf(lockFile, sizeof lockFile, "%s/slot-%d/lock", root, n);
+    if (a <= 0 || a >= (int)sizeof slot || b <= 0 || b >= (int)sizeof lockFile) return -1;
+    if (mkdir(slot, 0700) != 0 && errno != EEXIST) return -1;
+    int fd = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      slotLock_ = fd;
+      strcpy(directory_, slot);
+      return 0;
+    }
+    close(fd);
+  }
+  return -1;
+}
+
+const char* staging_directory(void) {
+  return directory_;
+}
+
 int staging_open(const char* directory) {
-  if (strlen(directory) >= sizeof directory_) return -1;
-  strcpy(directory_, directory);
+  if (strlen(directory) + 32 >= sizeof directory_) return -1;
   crc_init();
-  if (make_directories(directory_) != 0) return -1;
+  if (make_directories(directory) != 0 || take_slot(directory) != 0) return -1;
   pthread_mutex_lock(&lock_);
   index_segments();
   pthread_mutex_unlock(&lock_);
@@ -660,4 +690,6 @@ void staging_close(void) {
   }
   current_ = NULL;
   pthread_mutex_unlock(&lock_);
+  if (slotLock_ >= 0) close(slotLock_); /* the slot is free for the next process */
+  slotLock_ = -1;
 }

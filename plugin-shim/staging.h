@@ -13,8 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Creates the directory if needed and indexes the records and reports found in it. */
+/* Creates the directory if needed, takes a slot in it that no other process holds (Orthancs
+ * sharing one storage folder share the default directory) and indexes the records and reports
+ * found in the slot. */
 int staging_open(const char* directory);
+
+/* The slot taken: where this process stages (for log lines). */
+const char* staging_directory(void);
 
 /* Appends the upload durably. Returns 0, or -1 (nothing live left behind). */
 int staging_write(const char* id, const char* record, size_t recordSize, const void* data, uint64_t size);

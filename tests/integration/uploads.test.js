@@ -241,7 +241,7 @@ test('a crash right after the uploads are answered loses none of them; a torn re
   const { directory, held, uids } = await heldWithUploads('uploads-crash', 'crash', 3);
   await held.kill();
   // What a write cut short by the crash leaves: the start of a record, then nothing.
-  const staging = path.join(directory, 'db', 'webdav-staging');
+  const staging = path.join(directory, 'db', 'webdav-staging', 'slot-1'); // the first process takes the first slot
   const segments = readdirSync(staging).filter((f) => f.endsWith('.seg'));
   assert.equal(segments.length, 1, 'one segment holds the three uploads');
   appendFileSync(path.join(staging, segments[0]), Buffer.concat([Buffer.from('WDSR'), randomBytes(40)]));
