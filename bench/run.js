@@ -4,7 +4,8 @@
 //   (B) WebDavEnabled false, the plugin (share at /webdav) and the floor (at /floor).
 // Environment: BENCH_STUDIES (default 10000; the first argument wins), BENCH_REPS (requests
 // per case and target, 24), BENCH_WALKS (full walks per target, 3), BENCH_SAMPLE (folders the
-// built-in walks, 300); BENCH_UPLOAD_FILES, BENCH_UPLOAD_ROUNDS, BENCH_UPLOAD_LOCKS (bench/uploads.js).
+// built-in walks, 300); BENCH_UPLOAD_FILES, BENCH_UPLOAD_ROUNDS, BENCH_UPLOAD_LOCKS (bench/uploads.js);
+// BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS (bench/load.js); BENCH_ONLY=load runs the load case alone.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { buildFloor, FLOOR_ROOT, loadFloor } from './floor.js';
 import { alternate, permutations, rssBytes, timed, timedWalk } from './measure.js';
 import { mb, ms, report } from './report.js';
 import { benchUploadsIfPossible } from './uploads.js';
+import { benchLoad } from './load.js';
 
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
 const REPS = Number(process.env.BENCH_REPS ?? 24); // a multiple of 6: every order of the 3 targets
@@ -126,6 +128,7 @@ async function exploreShare(targets, plugin) {
   const coldWalkMs = performance.now() - started;
   // Sorted: the parallel walk finds folders in a varying order, the sample must not vary.
   const folders = [...listings.keys()].sort().map((key) => listings.get(key).components);
+  const files = instanceFiles(listings);
   const entryCount = [...listings.values()].reduce((n, l) => n + l.entries.length, 0);
   const rssAfterColdWalk = rssBytes(plugin.process.pid);
   log(`plugin: first walk (cold caches, client parsing every listing): ${folders.length} folders, ${entryCount} entries in ${ms(coldWalkMs)}; RSS of (B) then ${mb(rssAfterColdWalk)}`);
@@ -142,12 +145,34 @@ async function exploreShare(targets, plugin) {
   for (const d of [...builtinDiffs, ...floorDiffs].slice(0, 5)) log(`  ${JSON.stringify(d)}`);
   return {
     folders,
+    files,
     sample,
     coldWalkMs,
     entryCount,
     checks: { builtinDifferingFolders: builtinDiffs.length, floorDifferingFolders: floorDiffs.length },
     rss: { afterColdWalk: rssAfterColdWalk, afterFloorTable: rssAfterFloorTable },
   };
+}
+
+/** Up to 2,000 instance files of the share, a fixed random choice, for the load case. */
+function instanceFiles(listings) {
+  const all = [];
+  for (const key of [...listings.keys()].sort()) {
+    const { components, entries } = listings.get(key);
+    for (const e of entries) if (!e.isFolder && e.name.endsWith('.dcm')) all.push([...components, e.name]);
+  }
+  const random = prng(0xf11e5);
+  return all.map((f) => [random(), f]).sort((a, b) => a[0] - b[0]).slice(0, 2000).map(([, f]) => f);
+}
+
+/** The load case (bench/load.js) on both shares; the plugin's folders and files to pick from. */
+function runLoad(builtin, plugin, folders, files) {
+  // BENCH_LOAD_TARGETS=plugin (or builtin) loads one share only, to profile it.
+  const only = process.env.BENCH_LOAD_TARGETS;
+  return benchLoad([
+    { name: 'builtin', root: `${builtin.url}${SHARE_ROOT}`, orthanc: builtin },
+    { name: 'plugin', root: `${plugin.url}${SHARE_ROOT}`, orthanc: plugin },
+  ].filter((t) => !only || only === t.name), folders, files, log);
 }
 
 /** Everything measured, with both Orthancs running. */
@@ -158,7 +183,8 @@ async function measure(builtin, plugin, manifest) {
     { name: 'floor', root: `${plugin.url}${FLOOR_ROOT}` },
   ];
   const [, pluginTarget, floorTarget] = targets;
-  const { folders, sample, coldWalkMs, entryCount, checks, rss } = await exploreShare(targets, plugin);
+  const { folders, files, sample, coldWalkMs, entryCount, checks, rss } = await exploreShare(targets, plugin);
+  if (process.env.BENCH_ONLY === 'load') return { load: await runLoad(builtin, plugin, folders, files) };
 
   const cases = requestCases(manifest);
   const folderKeys = new Set(folders.map(pathKey));
@@ -189,7 +215,9 @@ async function measure(builtin, plugin, manifest) {
     }
   }
 
+  const underLoad = await runLoad(builtin, plugin, folders, files);
   return {
+    underLoad,
     requests,
     walks,
     coldWalkMs,
@@ -258,6 +286,10 @@ async function main() {
     log(`first PROPFIND by-studies/ after start (cold caches): built-in ${ms(firstListing.builtin)}, plugin ${ms(firstListing.plugin)}`);
 
     const measured = await measure(builtin, plugin, manifest);
+    if (process.env.BENCH_ONLY === 'load') {
+      log(JSON.stringify(measured.load));
+      return;
+    }
     await stopAll(); // the upload case starts Orthancs of its own, one at a time
     const uploads = await benchUploadsIfPossible({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
     const summary = report({
