@@ -62,7 +62,46 @@ function addTo(list: Array<string>, id: string): bool {
   return true;
 }
 
+/** What changed in the catalog, as its listeners (views.ts) are told, after the change. */
+export enum CatalogChange {
+  Reset, // everything may have changed (a reload)
+  PatientAdded,
+  PatientRemoved,
+  PatientRenamed,
+  PatientDated, // only its LastUpdate changed
+  StudyAdded,
+  StudyRemoved, // also the old version of a study whose names, tags or patient changed
+  StudyDated,
+  SeriesAdded,
+  SeriesRemoved, // also the old version of a series whose names changed
+  SeriesDated,
+}
+
+/**
+ * Told of every change, so that what is derived from the catalog (names, listings, the dates
+ * tree) is updated for what changed instead of rebuilt whole: with uploads arriving, a rebuild
+ * of every folder's names per new study cost more than everything else (issue 5's load).
+ */
+export abstract class CatalogListener {
+  abstract catalogChanged(change: CatalogChange, patient: Patient | null, study: Study | null, series: Series | null): void;
+}
+
 export class Catalog {
+  private listeners: Array<CatalogListener> = new Array<CatalogListener>();
+
+  listen(listener: CatalogListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Forgets every listener (the views are made anew at configure). */
+  forgetListeners(): void {
+    this.listeners = new Array<CatalogListener>();
+  }
+
+  private tell(change: CatalogChange, patient: Patient | null, study: Study | null, series: Series | null): void {
+    for (let i = 0; i < this.listeners.length; i++) this.listeners[i].catalogChanged(change, patient, study, series);
+  }
+
   patients: Map<string, Patient> = new Map<string, Patient>();
   studies: Map<string, Study> = new Map<string, Study>();
   series: Map<string, Series> = new Map<string, Series>();
@@ -76,6 +115,7 @@ export class Catalog {
     this.studies.clear();
     this.series.clear();
     this.generation++;
+    this.tell(CatalogChange.Reset, null, null, null);
   }
 
   private touched(namesChanged: bool, dateChanged: bool): void {
@@ -84,63 +124,92 @@ export class Catalog {
   }
 
   upsertPatient(patient: Patient): void {
+    let change = CatalogChange.PatientAdded;
+    let old: Patient | null = null;
     if (this.patients.has(patient.id)) {
-      const old = this.patients.get(patient.id);
+      old = this.patients.get(patient.id);
       patient.studies = old.studies;
-      this.touched(old.patientId != patient.patientId || old.patientName != patient.patientName,
-        old.lastUpdate != patient.lastUpdate);
+      const renamed = old.patientId != patient.patientId || old.patientName != patient.patientName;
+      const dated = old.lastUpdate != patient.lastUpdate;
+      this.touched(renamed, dated);
+      if (!renamed && !dated) return;
+      change = renamed ? CatalogChange.PatientRenamed : CatalogChange.PatientDated;
     } else {
       this.generation++;
     }
     this.patients.set(patient.id, patient);
+    this.tell(change, change == CatalogChange.PatientRenamed ? old : patient, null, null);
   }
 
   /** A study whose patient is unknown yet gets a patient made from the study's own tags. */
   upsertStudy(study: Study): void {
+    let old: Study | null = null;
+    let renamed = true;
+    let dated = false;
     if (this.studies.has(study.id)) {
-      const old = this.studies.get(study.id);
-      study.series = old.series;
-      this.touched(old.parentPatient != study.parentPatient || old.patientId != study.patientId ||
-        old.patientName != study.patientName || old.studyDate != study.studyDate ||
-        old.studyDescription != study.studyDescription || old.studyInstanceUid != study.studyInstanceUid ||
-        old.ruleTags.join("\u0000") != study.ruleTags.join("\u0000"), // who may see it can change
-        old.lastUpdate != study.lastUpdate);
-      if (old.parentPatient != study.parentPatient && this.patients.has(old.parentPatient)) {
-        removeFrom(this.patients.get(old.parentPatient).studies, study.id);
+      const previous = this.studies.get(study.id);
+      old = previous;
+      study.series = previous.series;
+      renamed = previous.parentPatient != study.parentPatient || previous.patientId != study.patientId ||
+        previous.patientName != study.patientName || previous.studyDate != study.studyDate ||
+        previous.studyDescription != study.studyDescription || previous.studyInstanceUid != study.studyInstanceUid ||
+        previous.ruleTags.join("\u0000") != study.ruleTags.join("\u0000"); // who may see it can change
+      dated = previous.lastUpdate != study.lastUpdate;
+      this.touched(renamed, dated);
+      if (previous.parentPatient != study.parentPatient && this.patients.has(previous.parentPatient)) {
+        removeFrom(this.patients.get(previous.parentPatient).studies, study.id);
       }
     } else {
       this.generation++;
     }
     this.studies.set(study.id, study);
+    let newPatient: Patient | null = null;
     if (!this.patients.has(study.parentPatient)) {
-      this.patients.set(study.parentPatient,
-        new Patient(study.parentPatient, study.patientId, study.patientName, study.lastUpdate));
+      newPatient = new Patient(study.parentPatient, study.patientId, study.patientName, study.lastUpdate);
+      this.patients.set(study.parentPatient, newPatient);
       this.generation++;
     }
     if (addTo(this.patients.get(study.parentPatient).studies, study.id)) this.generation++;
+    if (newPatient !== null) this.tell(CatalogChange.PatientAdded, newPatient, null, null);
+    if (old !== null && renamed) this.tell(CatalogChange.StudyRemoved, null, old, null);
+    if (renamed) this.tell(CatalogChange.StudyAdded, null, study, null);
+    else if (dated) this.tell(CatalogChange.StudyDated, null, study, null);
   }
 
   /** Returns false (and keeps nothing) when the parent study is unknown. */
   upsertSeries(series: Series): bool {
     if (!this.studies.has(series.parentStudy)) return false;
+    let old: Series | null = null;
+    let renamed = true;
+    let dated = false;
     if (this.series.has(series.id)) {
-      const old = this.series.get(series.id);
-      this.touched(old.parentStudy != series.parentStudy || old.modality != series.modality ||
-        old.seriesDescription != series.seriesDescription || old.seriesInstanceUid != series.seriesInstanceUid,
-        old.lastUpdate != series.lastUpdate);
+      const previous = this.series.get(series.id);
+      old = previous;
+      renamed = previous.parentStudy != series.parentStudy || previous.modality != series.modality ||
+        previous.seriesDescription != series.seriesDescription || previous.seriesInstanceUid != series.seriesInstanceUid;
+      dated = previous.lastUpdate != series.lastUpdate;
+      this.touched(renamed, dated);
+      if (previous.parentStudy != series.parentStudy && this.studies.has(previous.parentStudy)) {
+        removeFrom(this.studies.get(previous.parentStudy).series, series.id);
+      }
     } else {
       this.generation++;
     }
     this.series.set(series.id, series);
     if (addTo(this.studies.get(series.parentStudy).series, series.id)) this.generation++;
+    if (old !== null && renamed) this.tell(CatalogChange.SeriesRemoved, null, null, old);
+    if (renamed) this.tell(CatalogChange.SeriesAdded, null, null, series);
+    else if (dated) this.tell(CatalogChange.SeriesDated, null, null, series);
     return true;
   }
+
   removeSeries(id: string): void {
     if (!this.series.has(id)) return;
     const series = this.series.get(id);
     if (this.studies.has(series.parentStudy)) removeFrom(this.studies.get(series.parentStudy).series, id);
     this.series.delete(id);
     this.generation++;
+    this.tell(CatalogChange.SeriesRemoved, null, null, series);
   }
 
   removeStudy(id: string): void {
@@ -151,14 +220,17 @@ export class Catalog {
     if (this.patients.has(study.parentPatient)) removeFrom(this.patients.get(study.parentPatient).studies, id);
     this.studies.delete(id);
     this.generation++;
+    this.tell(CatalogChange.StudyRemoved, null, study, null);
   }
 
   removePatient(id: string): void {
     if (!this.patients.has(id)) return;
-    const children = this.patients.get(id).studies.slice(0);
+    const patient = this.patients.get(id);
+    const children = patient.studies.slice(0);
     for (let i = 0; i < children.length; i++) this.removeStudy(children[i]);
     this.patients.delete(id);
     this.generation++;
+    this.tell(CatalogChange.PatientRemoved, patient, null, null);
   }
 
   /** Removes whatever has this id, at any level. */

@@ -113,6 +113,7 @@ export function configure(length: i32): i32 {
   cache = new InstanceCache(config.maxCachedInstances);
   synchronizer = new Synchronizer(catalog, cache);
   synchronizer.reconcileIntervalMs = <f64>config.reconcileIntervalSeconds * 1000;
+  catalog.forgetListeners(); // the views made before this configure
   views = new Views(catalog, config, synchronizer);
   deleter = new Deleter(synchronizer, config);
   uploads = newUploads();

@@ -115,16 +115,125 @@ export class Candidate {
   }
 }
 
-/** A folder's children with their final, unique names, and the lookup by name. */
+/**
+ * A folder's children with their final, unique names, and the lookup by name. Kept up to date
+ * child by child (addCandidate, removeCandidate) with the names a rebuild by assignUniqueNames
+ * would give; where that would take more than the child's own group of equal names, they
+ * answer false and the caller rebuilds.
+ */
 export class NamedChildren {
   names: Array<string> = new Array<string>();
   ids: Array<string> = new Array<string>();
   private byKey: Map<string, i32> = new Map<string, i32>();
+  private indexOfId: Map<string, i32> = new Map<string, i32>();
+  /** The candidates of each base name (by key), in id order: the order suffixes follow. */
+  private groups: Map<string, Array<Candidate>> = new Map<string, Array<Candidate>>();
+  private keyOfId: Map<string, string> = new Map<string, string>();
+  extension: string = "";
 
   add(name: string, id: string): void {
     this.byKey.set(foldKey(name), this.names.length);
+    this.indexOfId.set(id, this.names.length);
     this.names.push(name);
     this.ids.push(id);
+  }
+
+  /** For assignUniqueNames: the candidate is in its group (in id order, as it is called). */
+  addToGroup(candidate: Candidate): void {
+    if (!this.groups.has(candidate.key)) this.groups.set(candidate.key, new Array<Candidate>());
+    this.groups.get(candidate.key).push(candidate);
+    this.keyOfId.set(candidate.id, candidate.key);
+  }
+
+  has(id: string): bool {
+    return this.indexOfId.has(id);
+  }
+
+  /** A new child. False when only a rebuild gives the right names. */
+  addCandidate(candidate: Candidate): bool {
+    if (this.indexOfId.has(candidate.id)) return false;
+    const key = candidate.key;
+    if (!this.groups.has(key)) {
+      // A new base name that ends like a suffix ("x (1)") may take or free a name another
+      // group's suffixes depend on: rare, rebuilt.
+      if (key.endsWith(")") || this.byKey.has(key + foldKey(this.extension))) return false;
+      this.groups.set(key, new Array<Candidate>());
+    }
+    const group = this.groups.get(key);
+    let at = group.length;
+    while (at > 0 && group[at - 1].id > candidate.id) at--;
+    group.push(candidate); // then moved to its place (AssemblyScript's splice cannot insert)
+    for (let i = group.length - 1; i > at; i--) group[i] = group[i - 1];
+    group[at] = candidate;
+    this.keyOfId.set(candidate.id, key);
+    this.renameGroup(key);
+    return true;
+  }
+
+  /** A child gone. False when only a rebuild gives the right names. */
+  removeCandidate(id: string): bool {
+    if (!this.indexOfId.has(id) || !this.keyOfId.has(id)) return false;
+    const key = this.keyOfId.get(id);
+    if (!this.groups.has(key)) return false;
+    this.keyOfId.delete(id);
+    const group = this.groups.get(key);
+    let at = -1;
+    for (let i = 0; i < group.length; i++) if (group[i].id == id) at = i;
+    if (at < 0) return false;
+    group.splice(at, 1);
+    this.removeAt(this.indexOfId.get(id));
+    if (group.length == 0) {
+      this.groups.delete(key);
+      return !key.endsWith(")"); // a base name like "x (1)" gone frees a suffix: rebuilt
+    }
+    this.renameGroup(key);
+    return true;
+  }
+
+  /** Swap-removes the child at `index`. */
+  private removeAt(index: i32): void {
+    const last = this.names.length - 1;
+    const key = foldKey(this.names[index]);
+    if (this.byKey.has(key) && this.byKey.get(key) == index) this.byKey.delete(key);
+    this.indexOfId.delete(this.ids[index]);
+    if (index != last) {
+      this.names[index] = this.names[last];
+      this.ids[index] = this.ids[last];
+      this.byKey.set(foldKey(this.names[index]), index);
+      this.indexOfId.set(this.ids[index], index);
+    }
+    this.names.pop();
+    this.ids.pop();
+  }
+
+  /** Names the group of `key` as assignUniqueNames does: the first keeps the name, then " (n)". */
+  private renameGroup(key: string): void {
+    const group = this.groups.get(key);
+    for (let i = 0; i < group.length; i++) {
+      if (!this.indexOfId.has(group[i].id)) continue;
+      const index = this.indexOfId.get(group[i].id);
+      const old = foldKey(this.names[index]);
+      if (this.byKey.has(old) && this.byKey.get(old) == index) this.byKey.delete(old);
+    }
+    for (let i = 0; i < group.length; i++) {
+      const candidate = group[i];
+      let name = candidate.baseName + this.extension;
+      if (i > 0) {
+        let n = 1;
+        do {
+          name = candidate.baseName + " (" + n.toString() + ")" + this.extension;
+          n++;
+        } while (this.groups.has(foldKey(candidate.baseName + " (" + (n - 1).toString() + ")")) ||
+          this.byKey.has(foldKey(name)));
+      }
+      if (this.indexOfId.has(candidate.id)) {
+        const index = this.indexOfId.get(candidate.id);
+        this.names[index] = name;
+        this.byKey.set(foldKey(name), index);
+      } else {
+        this.add(name, candidate.id);
+      }
+    }
   }
 
   /** The id of the child with this name (compared as foldKey does), or null. */
@@ -161,6 +270,7 @@ export function assignUniqueNames(candidates: Array<Candidate>, extension: strin
   const extensionKey = foldKey(extension);
   for (let i = 0; i < sorted.length; i++) taken.add(sorted[i].key + extensionKey);
   const result = new NamedChildren();
+  result.extension = extension;
   let previousKey = "";
   for (let i = 0; i < sorted.length; i++) {
     const candidate = sorted[i];
@@ -176,6 +286,7 @@ export function assignUniqueNames(candidates: Array<Candidate>, extension: strin
     }
     previousKey = key;
     result.add(name, candidate.id);
+    result.addToGroup(candidate);
   }
   return result;
 }

@@ -7,7 +7,7 @@
 // Where the built-in is wrong, this is right: a path that does not exist resolves to null
 // (answered 404) at every depth, and studies without a valid StudyDate are listed in
 // by-dates/NO_DATE_FOLDER instead of vanishing.
-import { Catalog, Patient, Study, Series } from "./catalog";
+import { Catalog, CatalogChange, CatalogListener, Patient, Study, Series } from "./catalog";
 import { Config } from "./config";
 import { InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
@@ -88,38 +88,92 @@ export function studyMonth(studyDate: string): string | null {
   return value.substring(0, 4) + "-" + value.substring(4, 6);
 }
 
-/** The by-dates tree: month folders per year, studies per month, the newest date of each. */
+/** The by-dates folder a study is in: "YYYY-MM", or NO_DATE_FOLDER. */
+function dateFolderOf(study: Study): string {
+  const month = studyMonth(study.studyDate);
+  return month === null ? NO_DATE_FOLDER : month;
+}
+
+function removeId(list: Array<string>, id: string): void {
+  const at = list.indexOf(id);
+  if (at >= 0) list.splice(at, 1);
+}
+
+/**
+ * The by-dates tree: month folders per year, studies per month. Kept up to date study by
+ * study; the date of a folder (its newest study) is computed when asked and remembered until
+ * something in the tree changes.
+ */
 class DateIndex {
   years: Map<string, Array<string>> = new Map<string, Array<string>>();
   months: Map<string, Array<string>> = new Map<string, Array<string>>();
-  folderDates: Map<string, string> = new Map<string, string>();
   undated: Array<string> = new Array<string>();
-
-  private touch(key: string, date: string): void {
-    if (!this.folderDates.has(key) || this.folderDates.get(key) < date) this.folderDates.set(key, date);
-  }
+  private folderDates: Map<string, string> = new Map<string, string>();
 
   constructor(catalog: Catalog, scope: Profile | null) {
     const studies = catalog.studies.values();
     for (let i = 0; i < studies.length; i++) {
-      const study = studies[i];
-      if (scope !== null && !scope.sees(study)) continue; // a year or month of hidden studies only does not exist
-      const month = studyMonth(study.studyDate);
-      if (month === null) {
-        this.undated.push(study.id);
-        this.touch(NO_DATE_FOLDER, study.lastUpdate);
-        continue;
-      }
-      const year = month.substring(0, 4);
-      if (!this.years.has(year)) this.years.set(year, new Array<string>());
-      if (!this.months.has(month)) {
-        this.months.set(month, new Array<string>());
-        this.years.get(year).push(month);
-      }
-      this.months.get(month).push(study.id);
-      this.touch(year, study.lastUpdate);
-      this.touch(month, study.lastUpdate);
+      // a year or month of hidden studies only does not exist
+      if (scope === null || scope.sees(studies[i])) this.add(studies[i]);
     }
+  }
+
+  add(study: Study): void {
+    this.folderDates.clear();
+    const folder = dateFolderOf(study);
+    if (folder == NO_DATE_FOLDER) {
+      if (!this.undated.includes(study.id)) this.undated.push(study.id);
+      return;
+    }
+    const year = folder.substring(0, 4);
+    if (!this.years.has(year)) this.years.set(year, new Array<string>());
+    if (!this.months.has(folder)) {
+      this.months.set(folder, new Array<string>());
+      this.years.get(year).push(folder);
+    }
+    const studies = this.months.get(folder);
+    if (!studies.includes(study.id)) studies.push(study.id);
+  }
+
+  /** `study` as it was when added (its date says where it is). */
+  remove(study: Study): void {
+    this.folderDates.clear();
+    const folder = dateFolderOf(study);
+    if (folder == NO_DATE_FOLDER) {
+      removeId(this.undated, study.id);
+      return;
+    }
+    if (!this.months.has(folder)) return;
+    const studies = this.months.get(folder);
+    removeId(studies, study.id);
+    if (studies.length > 0) return;
+    this.months.delete(folder);
+    const year = folder.substring(0, 4);
+    if (!this.years.has(year)) return;
+    const months = this.years.get(year);
+    removeId(months, folder);
+    if (months.length == 0) this.years.delete(year);
+  }
+
+  datesChanged(): void {
+    this.folderDates.clear();
+  }
+
+  /** The newest LastUpdate of the studies in a year, a month or the undated folder ("" if none). */
+  folderDate(catalog: Catalog, key: string): string {
+    if (this.folderDates.has(key)) return this.folderDates.get(key);
+    let newest = "";
+    const months = key == NO_DATE_FOLDER || key.length != 4 ? [key] : this.years.has(key) ? this.years.get(key) : new Array<string>();
+    for (let m = 0; m < months.length; m++) {
+      const ids = months[m] == NO_DATE_FOLDER ? this.undated : this.months.has(months[m]) ? this.months.get(months[m]) : new Array<string>();
+      for (let i = 0; i < ids.length; i++) {
+        if (!catalog.studies.has(ids[i])) continue;
+        const date = catalog.studies.get(ids[i]).lastUpdate;
+        if (date > newest) newest = date;
+      }
+    }
+    this.folderDates.set(key, newest);
+    return newest;
   }
 }
 
@@ -134,9 +188,7 @@ class Entry {
   constructor(public isFolder: bool, public name: string, public size: u64, public mime: string, public date: string) {}
 }
 
-export class Views {
-  private cachedGeneration: u32 = 0xffffffff;
-  private cachedDateGeneration: u32 = 0xffffffff;
+export class Views extends CatalogListener {
   private indexes: Map<string, NamedChildren> = new Map<string, NamedChildren>();
   private listings: Map<string, ArrayBuffer> = new Map<string, ArrayBuffer>();
   private dateIndex: DateIndex | null = null;
@@ -149,7 +201,126 @@ export class Views {
    * profile sees: nothing in a listing reveals a hidden study, not even a suffix.
    */
   constructor(public catalog: Catalog, public config: Config, public source: ResourceSource,
-    public scope: Profile | null = null) {}
+    public scope: Profile | null = null) {
+    super();
+    catalog.listen(this);
+  }
+
+  // ---- keeping names and listings current, change by change (catalog.ts CatalogListener) -
+
+  catalogChanged(change: CatalogChange, patient: Patient | null, study: Study | null, series: Series | null): void {
+    switch (change) {
+      case CatalogChange.Reset:
+        this.indexes.clear();
+        this.listings.clear();
+        this.dateIndex = null;
+        return;
+      case CatalogChange.StudyAdded:
+        this.studyChanged(study!, true);
+        return;
+      case CatalogChange.StudyRemoved:
+        this.studyChanged(study!, false);
+        return;
+      case CatalogChange.StudyDated:
+        this.studyDated(study!);
+        return;
+      case CatalogChange.PatientAdded:
+      case CatalogChange.PatientRemoved:
+      case CatalogChange.PatientRenamed:
+        this.patientChanged(patient!.id);
+        return;
+      case CatalogChange.PatientDated:
+        this.dropListing(NodeKind.ViewRoot, BY_PATIENTS, "");
+        return;
+    }
+    // SeriesAdded, SeriesRemoved, SeriesDated: the series folders of the study
+    const studyId = series!.parentStudy;
+    this.indexes.delete("s/" + studyId);
+    this.indexes.delete("u/" + studyId);
+    this.dropStudyListings(studyId);
+  }
+
+  private listingKey(kind: NodeKind, view: string, id: string): string {
+    return kind.toString() + "/" + view + "/" + id;
+  }
+
+  private dropListing(kind: NodeKind, view: string, id: string): void {
+    this.listings.delete(this.listingKey(kind, view, id));
+  }
+
+  private dropStudyListings(studyId: string): void {
+    this.dropListing(NodeKind.Study, BY_PATIENTS, studyId);
+    this.dropListing(NodeKind.Study, BY_STUDIES, studyId);
+    this.dropListing(NodeKind.Study, BY_DATES, studyId);
+  }
+
+  /** Updates a kept index child by child; one that cannot be is dropped (rebuilt when asked). */
+  private updateIndex(key: string, id: string, candidate: Candidate | null): void {
+    if (!this.indexes.has(key)) return;
+    const named = this.indexes.get(key);
+    if (named.has(id) && !named.removeCandidate(id)) {
+      this.indexes.delete(key);
+      return;
+    }
+    if (candidate !== null && !named.addCandidate(candidate)) this.indexes.delete(key);
+  }
+
+  /** by-patients/ lists a patient while one of its studies is visible. */
+  private patientChanged(patientId: string): void {
+    let candidate: Candidate | null = null;
+    if (this.catalog.patients.has(patientId)) {
+      const patient = this.catalog.patients.get(patientId);
+      if (this.anyVisible(patient.studies)) candidate = new Candidate(this.patientName(patient), patientId);
+    }
+    this.updateIndex("P", patientId, candidate);
+    this.dropListing(NodeKind.ViewRoot, BY_PATIENTS, "");
+  }
+
+  /** `study` as it is now (added) or as it was (removed, or the old version of a change). */
+  private studyChanged(study: Study, added: bool): void {
+    const shown = added && this.visible(study);
+    this.updateIndex("S", study.id, shown ? new Candidate(this.studyNameWithPatient(study), study.id) : null);
+    this.updateIndex("U", study.id, shown ? new Candidate(this.name(study.studyInstanceUid), study.id) : null);
+    this.indexes.delete("p/" + study.parentPatient);
+    this.patientChanged(study.parentPatient);
+    const folder = dateFolderOf(study);
+    const dates = this.dateIndex;
+    if (dates !== null) {
+      dates.remove(study);
+      if (shown) dates.add(study);
+    }
+    this.indexes.delete("m/" + folder);
+    this.dropListing(NodeKind.ViewRoot, BY_STUDIES, "");
+    this.dropListing(NodeKind.ViewRoot, BY_UIDS, "");
+    this.dropListing(NodeKind.ViewRoot, BY_DATES, "");
+    this.dropListing(NodeKind.Patient, BY_PATIENTS, study.parentPatient);
+    this.dropDateListings(folder);
+    if (!added) {
+      this.indexes.delete("s/" + study.id);
+      this.indexes.delete("u/" + study.id);
+      this.dropStudyListings(study.id);
+    }
+  }
+
+  private dropDateListings(folder: string): void {
+    if (folder == NO_DATE_FOLDER) {
+      this.dropListing(NodeKind.NoDate, BY_DATES, NO_DATE_FOLDER);
+    } else {
+      this.dropListing(NodeKind.Month, BY_DATES, folder);
+      this.dropListing(NodeKind.Year, BY_DATES, folder.substring(0, 4));
+    }
+  }
+
+  /** Only the study's LastUpdate changed: the listings that show it or a folder date from it. */
+  private studyDated(study: Study): void {
+    const dates = this.dateIndex;
+    if (dates !== null) dates.datesChanged();
+    this.dropListing(NodeKind.ViewRoot, BY_STUDIES, "");
+    this.dropListing(NodeKind.ViewRoot, BY_UIDS, "");
+    this.dropListing(NodeKind.ViewRoot, BY_DATES, "");
+    this.dropListing(NodeKind.Patient, BY_PATIENTS, study.parentPatient);
+    this.dropDateListings(dateFolderOf(study));
+  }
 
   private visible(study: Study): bool {
     const scope = this.scope;
@@ -168,23 +339,7 @@ export class Views {
 
   // ---- naming of each folder's children -------------------------------------------------
 
-  /** Names survive a change of dates only; listings and the by-dates index survive neither. */
-  private invalidateIfChanged(): void {
-    if (this.cachedGeneration != this.catalog.generation) {
-      this.cachedGeneration = this.catalog.generation;
-      this.indexes.clear();
-      this.listings.clear();
-      this.dateIndex = null;
-    }
-    if (this.cachedDateGeneration != this.catalog.dateGeneration) {
-      this.cachedDateGeneration = this.catalog.dateGeneration;
-      this.listings.clear();
-      this.dateIndex = null;
-    }
-  }
-
   private dates(): DateIndex {
-    this.invalidateIfChanged();
     let index = this.dateIndex;
     if (index === null) {
       index = new DateIndex(this.catalog, this.scope);
@@ -229,7 +384,6 @@ export class Views {
 
   /** The named children of a catalog folder; `key` says which folder (see the cases below). */
   private index(key: string): NamedChildren {
-    this.invalidateIfChanged();
     if (this.indexes.has(key)) return this.indexes.get(key);
     const candidates = new Array<Candidate>();
     const kind = key.charAt(0);
@@ -371,7 +525,6 @@ export class Views {
    * Listings that depend on the catalog alone are kept until the catalog changes.
    */
   writeListing(node: Node, out: ByteWriter): void {
-    this.invalidateIfChanged();
     const cacheKey = this.listingCacheKey(node);
     if (cacheKey !== null && this.listings.has(cacheKey)) {
       out.bytes(this.listings.get(cacheKey));
@@ -399,9 +552,9 @@ export class Views {
       case NodeKind.Year:
       case NodeKind.Month:
       case NodeKind.NoDate:
-        return node.kind.toString() + "/" + node.view + "/" + node.id;
+        return this.listingKey(node.kind, node.view, node.id);
       case NodeKind.Study:
-        return node.view == BY_UIDS ? null : node.kind.toString() + "/" + node.view + "/" + node.id;
+        return node.view == BY_UIDS ? null : this.listingKey(node.kind, node.view, node.id);
     }
     return null;
   }
@@ -419,10 +572,7 @@ export class Views {
     if (kind == "patient" && this.catalog.patients.has(id)) value = this.catalog.patients.get(id).lastUpdate;
     else if (kind == "study" && this.catalog.studies.has(id)) value = this.catalog.studies.get(id).lastUpdate;
     else if (kind == "series" && this.catalog.series.has(id)) value = this.catalog.series.get(id).lastUpdate;
-    else if (kind == "date") {
-      const dates = this.dates();
-      if (dates.folderDates.has(id)) value = dates.folderDates.get(id);
-    }
+    else if (kind == "date") value = this.dates().folderDate(this.catalog, id);
     return shareDate(value, this.now);
   }
 
