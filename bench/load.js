@@ -1,5 +1,5 @@
 // The load case of the benchmark: CLIENTS concurrent clients for SECONDS against one share,
-// then the other (built-in first, then the plugin, on copies of the same archive), each client
+// then the other (the plugin first, then the built-in, on copies of the same archive), each client
 // looping over a random mix:
 //   50% PROPFIND Depth 1 of a random folder of the share (every view, every level),
 //   15% PROPFIND Depth 0 of a random folder,
@@ -87,8 +87,16 @@ async function loadOne(target, folders, files, seconds, clients, random) {
   // Every upload answered 201 must reach Orthanc.
   const importStarted = performance.now();
   let count = before;
+  let died = null; // a share whose Orthanc does not survive the load
   while (performance.now() - importStarted < 180000) {
-    count = (await target.orthanc.rest('GET', '/statistics')).CountInstances;
+    if (!target.orthanc.alive) {
+      const { code, signal } = await target.orthanc.exited;
+      died = `Orthanc exited during the load (${signal ?? `code ${code}`})`;
+      break;
+    }
+    try {
+      count = (await target.orthanc.rest('GET', '/statistics')).CountInstances;
+    } catch { /* not answering: checked above on the next turn */ }
     if (count >= before + uploaded) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -105,6 +113,7 @@ async function loadOne(target, folders, files, seconds, clients, random) {
     requestsPerSecond: total / elapsedS,
     propfindsPerSecond: propfinds / elapsedS,
     failures: MIX.reduce((sum, [op]) => sum + failures[op], 0),
+    died,
     failureSamples,
     uploaded,
     imported: count - before,
@@ -131,6 +140,7 @@ export async function benchLoad(targets, folders, files, log, { seconds = LOAD_S
     log(`  ${target.name}: ${r.requestsPerSecond.toFixed(1)} requests/s, PROPFIND ${r.propfindsPerSecond.toFixed(1)}/s; ${ops.join('; ')}; ` +
       `uploads: ${r.uploaded} answered 201, ${r.imported} imported (${(r.importWaitMs / 1000).toFixed(1)} s after the load)`);
     for (const sample of r.failureSamples) log(`    failure: ${sample}`);
+    if (r.died) log(`    ${target.name}: ${r.died}`);
   }
   if (results.plugin && results.builtin) {
     results.propfindThroughputRatio = results.plugin.propfindsPerSecond / results.builtin.propfindsPerSecond;
