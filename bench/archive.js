@@ -44,7 +44,7 @@ const uid = (kind, index) => `${UID_PREFIX}${UID_KIND[kind]}${pad(index, 10)}`;
  * every 1,000 (at least one) has a series of BIG_SERIES_INSTANCES. ASCII-only names, no
  * collisions and valid dates, so that the built-in share and the plugin show the same names.
  */
-export function planArchive(studyCount) {
+export function planArchive(studyCount, instancesPerStudy = null) {
   const random = prng(0xbe9c4 + studyCount);
   const studies = [];
   const bigEvery = 1000;
@@ -66,7 +66,7 @@ export function planArchive(studyCount) {
       Modality: modality,
       SeriesDescription: big ? 'AXIAL STACK' : 'SINGLE SHOT',
       shape: big ? 'stack' : 'single',
-      instances: big ? BIG_SERIES_INSTANCES : 1 + Math.floor(random() * 2),
+      instances: instancesPerStudy ?? (big ? BIG_SERIES_INSTANCES : 1 + Math.floor(random() * 2)),
     });
   }
   return studies;
@@ -167,19 +167,12 @@ async function upload(orthanc, files, onProgress) {
 }
 
 /**
- * The cached archive of `studyCount` studies, generated first when missing.
- * Returns { dbDir, manifest, reused }: copy dbDir for each Orthanc; the manifest says what is in it.
+ * Generates the archive of `studyCount` studies into a running, empty `orthanc` (any index:
+ * SQLite, PostgreSQL), from templates, UPLOAD_CONCURRENCY uploads at a time. Returns the plan
+ * (studies with their instance ids) and the files.
  */
-export async function ensureArchive(studyCount, benchDir, log = console.log) {
-  const cacheDir = path.join(benchDir, `archive-v${ARCHIVE_VERSION}-${studyCount}`);
-  const manifestPath = path.join(cacheDir, 'manifest.json');
-  if (existsSync(manifestPath)) {
-    log(`archive: reusing ${path.relative(process.cwd(), cacheDir)}`);
-    return { dbDir: path.join(cacheDir, 'db'), manifest: JSON.parse(readFileSync(manifestPath, 'utf8')), reused: true };
-  }
-
-  const started = performance.now();
-  const studies = planArchive(studyCount);
+export async function uploadArchive(orthanc, studyCount, log = console.log, { instancesPerStudy = null } = {}) {
+  const studies = planArchive(studyCount, instancesPerStudy);
   const templates = makeTemplates();
   const files = [];
   let instanceIndex = 0;
@@ -192,17 +185,35 @@ export async function ensureArchive(studyCount, benchDir, log = console.log) {
     }
   }
   log(`archive: generating ${studies.length} studies, ${files.length} instances (${UPLOAD_CONCURRENCY} parallel uploads)`);
+  const ids = await upload(orthanc, files, (n) => { if (n % 10000 === 0) log(`archive: ${n} / ${files.length} instances uploaded`); });
+  files.forEach((f, i) => f.study.instanceIds.push(ids[i]));
+  const statistics = await orthanc.rest('GET', '/statistics');
+  if (statistics.CountStudies !== studies.length || statistics.CountInstances !== files.length) {
+    throw new Error(`archive: Orthanc counts ${JSON.stringify(statistics)} differ from the plan`);
+  }
+  return { studies, files };
+}
 
+/**
+ * The cached archive of `studyCount` studies, generated first when missing.
+ * Returns { dbDir, manifest, reused }: copy dbDir for each Orthanc; the manifest says what is in it.
+ */
+export async function ensureArchive(studyCount, benchDir, log = console.log, { instancesPerStudy = null } = {}) {
+  const cacheDir = path.join(benchDir, `archive-v${ARCHIVE_VERSION}-${studyCount}${instancesPerStudy ? `-x${instancesPerStudy}` : ''}`);
+  const manifestPath = path.join(cacheDir, 'manifest.json');
+  if (existsSync(manifestPath)) {
+    log(`archive: reusing ${path.relative(process.cwd(), cacheDir)}`);
+    return { dbDir: path.join(cacheDir, 'db'), manifest: JSON.parse(readFileSync(manifestPath, 'utf8')), reused: true };
+  }
+
+  const started = performance.now();
   const workDir = path.join(benchDir, 'generating');
   const options = { WebDavEnabled: false, SaveJobs: false };
   const orthanc = await (await Orthanc.create(workDir, { options })).start();
+  let studies;
+  let files;
   try {
-    const ids = await upload(orthanc, files, (n) => log(`archive: ${n} / ${files.length} instances uploaded`));
-    files.forEach((f, i) => f.study.instanceIds.push(ids[i]));
-    const statistics = await orthanc.rest('GET', '/statistics');
-    if (statistics.CountStudies !== studies.length || statistics.CountInstances !== files.length) {
-      throw new Error(`archive: Orthanc counts ${JSON.stringify(statistics)} differ from the plan`);
-    }
+    ({ studies, files } = await uploadArchive(orthanc, studyCount, log, { instancesPerStudy }));
   } finally {
     await orthanc.stop();
   }

@@ -88,3 +88,48 @@ export async function timedWalk(root, folders, concurrency) {
   });
   return { ms: performance.now() - started, failures };
 }
+
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
+
+/**
+ * Starts the plugin's Orthanc and waits until its catalog is loaded and agrees with Orthanc's
+ * counts. The load starts by itself right after start-up (the plugin's timer) and holds the
+ * module lock, so the status route cannot answer during it: RSS is sampled every few ms from
+ * the spawn on, the status polled as often, and the load's end is when the status first says
+ * CatalogReady; its start is CatalogLoadMs earlier. Returns the status and RSS before, at the
+ * peak of, and after the load.
+ */
+export async function startPluginOrthanc(orthanc) {
+  const samples = []; // [time, rss]
+  const starting = orthanc.start();
+  const pid = orthanc.process.pid;
+  const sampler = setInterval(() => {
+    try { samples.push([performance.now(), rssBytes(pid)]); } catch { /* exited: start() reports it */ }
+  }, 2);
+  let loadEnd = null;
+  try {
+    await starting;
+    const deadline = Date.now() + 30 * 60 * 1000;
+    for (;;) {
+      const status = await orthanc.rest('GET', '/webdav-share/status');
+      if (status.CatalogReady && loadEnd === null) loadEnd = performance.now();
+      const statistics = await orthanc.rest('GET', '/statistics');
+      if (status.CatalogReady && status.Patients === statistics.CountPatients &&
+          status.Studies === statistics.CountStudies && status.Series === statistics.CountSeries) {
+        const loadStart = loadEnd - status.CatalogLoadMs;
+        const before = samples.filter(([t]) => t < loadStart).pop();
+        const during = samples.filter(([t]) => t >= loadStart && t <= loadEnd).map(([, rss]) => rss);
+        return {
+          status,
+          rssBefore: before ? before[1] : null,
+          rssPeak: Math.max(...during, rssBytes(pid)),
+          rssAfter: rssBytes(pid),
+        };
+      }
+      if (Date.now() > deadline) throw new Error(`the catalog did not load: ${JSON.stringify(status)}`);
+      await sleep(status.CatalogReady ? 100 : 2);
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+}

@@ -5,7 +5,8 @@
 // Environment: BENCH_STUDIES (default 10000; the first argument wins), BENCH_REPS (requests
 // per case and target, 24), BENCH_WALKS (full walks per target, 3), BENCH_SAMPLE (folders the
 // built-in walks, 300); BENCH_UPLOAD_FILES, BENCH_UPLOAD_ROUNDS, BENCH_UPLOAD_LOCKS (bench/uploads.js);
-// BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS (bench/load.js); BENCH_ONLY=load runs the load case alone.
+// BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS (bench/load.js); BENCH_SCALE_INSTANCES,
+// BENCH_SCALE_POSTGRES_MAX (bench/scale.js); BENCH_ONLY=load or BENCH_ONLY=scale runs that case alone.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,10 +15,11 @@ import { build, ROOT } from '../scripts/build.js';
 import { copyDatabase, ensureArchive, prng } from './archive.js';
 import { davUrl, discover, pathKey, parseListing, propfind } from './dav.js';
 import { buildFloor, FLOOR_ROOT, loadFloor } from './floor.js';
-import { alternate, permutations, rssBytes, timed, timedWalk } from './measure.js';
+import { alternate, permutations, rssBytes, startPluginOrthanc, timed, timedWalk } from './measure.js';
 import { mb, ms, report } from './report.js';
 import { benchUploadsIfPossible } from './uploads.js';
 import { benchLoad } from './load.js';
+import { benchScale } from './scale.js';
 
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
 const REPS = Number(process.env.BENCH_REPS ?? 24); // a multiple of 6: every order of the 3 targets
@@ -29,49 +31,6 @@ const BENCH_DIR = path.join(ROOT, '.bench');
 
 const log = (line) => console.log(line);
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
-
-/**
- * Starts the plugin's Orthanc and waits until its catalog is loaded and agrees with Orthanc's
- * counts. The load starts by itself right after start-up (the plugin's timer) and holds the
- * module lock, so the status route cannot answer during it: RSS is sampled every few ms from
- * the spawn on, the status polled as often, and the load's end is when the status first says
- * CatalogReady; its start is CatalogLoadMs earlier. Returns the status and RSS before, at the
- * peak of, and after the load.
- */
-async function startPluginOrthanc(orthanc) {
-  const samples = []; // [time, rss]
-  const starting = orthanc.start();
-  const pid = orthanc.process.pid;
-  const sampler = setInterval(() => {
-    try { samples.push([performance.now(), rssBytes(pid)]); } catch { /* exited: start() reports it */ }
-  }, 2);
-  let loadEnd = null;
-  try {
-    await starting;
-    const deadline = Date.now() + 30 * 60 * 1000;
-    for (;;) {
-      const status = await orthanc.rest('GET', '/webdav-share/status');
-      if (status.CatalogReady && loadEnd === null) loadEnd = performance.now();
-      const statistics = await orthanc.rest('GET', '/statistics');
-      if (status.CatalogReady && status.Patients === statistics.CountPatients &&
-          status.Studies === statistics.CountStudies && status.Series === statistics.CountSeries) {
-        const loadStart = loadEnd - status.CatalogLoadMs;
-        const before = samples.filter(([t]) => t < loadStart).pop();
-        const during = samples.filter(([t]) => t >= loadStart && t <= loadEnd).map(([, rss]) => rss);
-        return {
-          status,
-          rssBefore: before ? before[1] : null,
-          rssPeak: Math.max(...during, rssBytes(pid)),
-          rssAfter: rssBytes(pid),
-        };
-      }
-      if (Date.now() > deadline) throw new Error(`the catalog did not load: ${JSON.stringify(status)}`);
-      await sleep(status.CatalogReady ? 100 : 2);
-    }
-  } finally {
-    clearInterval(sampler);
-  }
-}
 
 /** The cases of the per-request table, named from what the archive's manifest says. */
 function requestCases(manifest) {
@@ -257,6 +216,10 @@ async function main() {
   // Through npm, never a stale .so: cmake-js finds Node's headers from npm's environment
   // (npm_config_nodedir) and fails without it, as when this file is run with plain node.
   const PLUGIN = build('build');
+  if (process.env.BENCH_ONLY === 'scale') {
+    log(JSON.stringify(await benchScale({ plugin: PLUGIN, benchDir: BENCH_DIR, log })));
+    return;
+  }
   const floorPlugin = buildFloor(path.join(BENCH_DIR, 'floor-build'));
   const archiveStarted = performance.now();
   const { dbDir, manifest, reused } = await ensureArchive(STUDIES, BENCH_DIR, log);
@@ -294,9 +257,11 @@ async function main() {
     }
     await stopAll(); // the upload case starts Orthancs of its own, one at a time
     const uploads = await benchUploadsIfPossible({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
+    const scale = await benchScale({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
     const summary = report({
       ...measured,
       uploads,
+      scale,
       load,
       firstListing,
       revision,

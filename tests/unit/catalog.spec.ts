@@ -105,3 +105,20 @@ describe("InstanceCache", () => {
     expect(cache.total).toBe(2);
   });
 });
+
+import { lastOfEmptyChanges } from "../../assembly/sync";
+
+function bytes(text: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(text));
+}
+
+describe("the change log's empty answer", () => {
+  it("is read without parsing, however it is spaced; anything else is left to the parser", () => {
+    expect(lastOfEmptyChanges(bytes("{\n   \"Changes\" : [],\n   \"Done\" : true,\n   \"Last\" : 1234\n}\n"))).toBe(1234);
+    expect(lastOfEmptyChanges(bytes("{\"Changes\":[ ],\"Done\":true,\"Last\":7}"))).toBe(7);
+    expect(lastOfEmptyChanges(bytes("{\"Changes\":[{\"Seq\":8}],\"Done\":true,\"Last\":8}"))).toBe(-1);
+    expect(lastOfEmptyChanges(bytes("{\"Changes\":[],\"Done\":false,\"Last\":8}"))).toBe(-1);
+    expect(lastOfEmptyChanges(bytes("{\"Changes\":[],\"Done\":true}"))).toBe(-1);
+    expect(lastOfEmptyChanges(bytes("error"))).toBe(-1);
+  });
+});
