@@ -4,7 +4,7 @@
 // of Orthanc during the load, the module's memory) and the latency of listings, large and
 // small, and how each grows with the size.
 // Environment: BENCH_SCALE_INSTANCES (sizes in instances, "1000,10000"; add 100000 for the
-// full figure: generating it takes several minutes), BENCH_SCALE_POSTGRES_MAX (10000; 0: no
+// full figure: generating it takes several minutes), BENCH_SCALE_POSTGRES_MAX (1000; 0: no
 // PostgreSQL), BENCH_SCALE_REPS (15 requests per listing).
 import path from 'node:path';
 import { rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ const INSTANCES_PER_STUDY = 10;
 const SHARE_ROOT = '/webdav';
 
 export const SCALE_SIZES = (process.env.BENCH_SCALE_INSTANCES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
-const POSTGRES_MAX = Number(process.env.BENCH_SCALE_POSTGRES_MAX ?? 10000);
+const POSTGRES_MAX = Number(process.env.BENCH_SCALE_POSTGRES_MAX ?? 1000);
 const REPS = Number(process.env.BENCH_SCALE_REPS ?? 15);
 
 /** The folders whose listing is timed, found by listing down from the view roots. */
