@@ -5,9 +5,9 @@ import {
 import { readConfiguration, ConfigOutcome } from "../../assembly/config";
 import { Catalog, Patient, Study, Series, RULE_TAGS } from "../../assembly/catalog";
 import { Config } from "../../assembly/config";
-import { InstanceList } from "../../assembly/instances";
-import { Views, ResourceSource, NodeKind, NO_DATE_FOLDER } from "../../assembly/views";
+import { Views, NO_DATE_FOLDER } from "../../assembly/views";
 import { ByteWriter } from "../../assembly/wire";
+import { NoSource, ListedEntry, listedEntries } from "./helpers/listing";
 import { encodeRecord, decodeRecord, Uploads, StoreAction } from "../../assembly/uploads";
 import { JSON } from "assemblyscript-json/assembly";
 
@@ -173,34 +173,12 @@ describe("decideRequest", () => {
   });
 });
 
-class NoSource extends ResourceSource {
-  instancesOf(seriesId: string): InstanceList | null {
-    return null;
-  }
-  resourceJson(level: string, id: string): Uint8Array | null {
-    return null;
-  }
-}
-
 function listedNames(views: Views, path: Array<string>): Array<string> {
   const node = views.resolve(path);
   if (node === null) return ["(404)"];
   const out = new ByteWriter();
   views.writeListing(node, out);
-  // wire.ts writeListingEntry: u8 folder, u64 size, u8-prefixed MIME, u8-prefixed date, u16-prefixed name
-  let at = out.dataStart;
-  const count = load<u32>(at);
-  at += 4;
-  const names = new Array<string>();
-  for (let i: u32 = 0; i < count; i++) {
-    at += 9;
-    at += 1 + <usize>load<u8>(at);
-    at += 1 + <usize>load<u8>(at);
-    const length = <usize>load<u16>(at);
-    names.push(String.UTF8.decodeUnsafe(at + 2, length, false));
-    at += 2 + length;
-  }
-  return names;
+  return listedEntries(out).map<string>((e: ListedEntry) => e.name);
 }
 
 describe("scoped views", () => {

@@ -3,20 +3,11 @@
 // small pools so that equal names, " (n)" suffixes and names like "X (1)" occur).
 import { Catalog, Patient, Study, Series, RULE_TAGS } from "../../assembly/catalog";
 import { Config } from "../../assembly/config";
-import { InstanceList } from "../../assembly/instances";
-import { Views, ResourceSource, Node, NO_DATE_FOLDER } from "../../assembly/views";
+import { Views, NO_DATE_FOLDER } from "../../assembly/views";
 import { ByteWriter } from "../../assembly/wire";
+import { NoSource, ListedEntry, listedEntries } from "./helpers/listing";
 import { readAccessRules } from "../../assembly/access";
 import { JSON } from "assemblyscript-json/assembly";
-
-class NoSource extends ResourceSource {
-  instancesOf(seriesId: string): InstanceList | null {
-    return null;
-  }
-  resourceJson(level: string, id: string): Uint8Array | null {
-    return null;
-  }
-}
 
 let seed: u32 = 12345;
 function next(n: i32): i32 {
@@ -44,24 +35,7 @@ function listingOf(views: Views, path: Array<string>): string {
   if (node === null) return path.join("/") + ": 404";
   const out = new ByteWriter();
   views.writeListing(node, out);
-  // wire.ts writeListingEntry: u8 folder, u64 size, u8-prefixed MIME, u8-prefixed date, u16-prefixed name
-  let at = out.dataStart;
-  const count = load<u32>(at);
-  at += 4;
-  const lines = new Array<string>();
-  for (let i: u32 = 0; i < count; i++) {
-    const folder = load<u8>(at);
-    const size = load<u64>(at + 1);
-    at += 9;
-    const mime = String.UTF8.decodeUnsafe(at + 1, <usize>load<u8>(at), false);
-    at += 1 + <usize>load<u8>(at);
-    const date = String.UTF8.decodeUnsafe(at + 1, <usize>load<u8>(at), false);
-    at += 1 + <usize>load<u8>(at);
-    const length = <usize>load<u16>(at);
-    const name = String.UTF8.decodeUnsafe(at + 2, length, false);
-    at += 2 + length;
-    lines.push(name + "|" + folder.toString() + "|" + size.toString() + "|" + mime + "|" + date);
-  }
+  const lines = listedEntries(out).map<string>((e: ListedEntry) => e.describe());
   lines.sort();
   return path.join("/") + ": " + lines.join(", ");
 }
