@@ -28,6 +28,11 @@ export class Config {
   importedLingerSeconds: i32 = 5;
   /** A ZIP archive may unpack to at most this many times its size (zip bombs). */
   maxZipRatio: i32 = 100;
+  /**
+   * Instances of the module: the first does everything, the others answer reads of the DICOM
+   * views in parallel, each with a catalog of its own (memory grows with each).
+   */
+  moduleInstances: i32 = 2;
   /** Tests only: a path component with this prefix makes the module trap on purpose. */
   testTrapName: string = "";
   /** Who may see and do what (access.ts); inactive when the section has no AccessRules. */
@@ -48,7 +53,7 @@ const KNOWN_KEYS: Array<string> = [
   "Enable", "Root", "DeleteAllowed", "UploadAllowed", "AsciiNames",
   "MaxCachedInstances", "ReconcileIntervalSeconds", "TestTrapName",
   "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds", "ImportedLingerSeconds", "MaxZipRatio",
-  "AccessRules",
+  "AccessRules", "ModuleInstances",
 ];
 
 function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
@@ -131,6 +136,7 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
     config.emptyFileIdleSeconds = readInt(section, "EmptyFileIdleSeconds", config.emptyFileIdleSeconds, 1, 86400);
     config.importedLingerSeconds = readInt(section, "ImportedLingerSeconds", config.importedLingerSeconds, 0, 3600);
     config.maxZipRatio = readInt(section, "MaxZipRatio", config.maxZipRatio, 1, 100000);
+    config.moduleInstances = readInt(section, "ModuleInstances", config.moduleInstances, 1, 8);
     const root = normalizeRoot(readString(section, "Root", config.root));
     if (root === null) {
       log(LOG_ERROR, SECTION + ".Root must be a URI path such as \"/webdav\" (letters, digits, - _ . /); the share is not served");

@@ -28,6 +28,9 @@ function isDicomView(name: string): bool {
 
 export class Deleter {
   deleted: i32 = 0;
+  /** What the last delete() removed, as (level, id): the shim tells the other instances. */
+  justDeleted: Array<string> = new Array<string>();
+  justDeletedLevels: Array<i32> = new Array<i32>();
 
   constructor(public synchronizer: Synchronizer, public config: Config) {}
 
@@ -37,6 +40,8 @@ export class Deleter {
       return false;
     }
     this.deleted++;
+    this.justDeleted.push(id);
+    this.justDeletedLevels.push(RESOURCE_LEVELS.indexOf(level));
     // Orthanc's Deleted events will say the same; applying it now makes the next listing right.
     this.synchronizer.deleted(RESOURCE_LEVELS.indexOf(level), id);
     return true;
@@ -44,6 +49,8 @@ export class Deleter {
 
   /** `views`: what the user asking sees; a folder deletes only what it shows them. */
   delete(path: Array<string>, views: Views): DeleteOutcome {
+    this.justDeleted = new Array<string>();
+    this.justDeletedLevels = new Array<i32>();
     if (path.length < 2 || !isDicomView(path[0])) return DeleteOutcome.Refused;
     if (!this.config.deleteAllowed) return DeleteOutcome.Refused;
     const node = views.resolve(path);

@@ -127,6 +127,7 @@ export function configure(length: i32): i32 {
   // (it refuses everything) or the share is not served: rules never widen access.
   output.u8(config.access.active && result.outcome != ConfigOutcome.Disabled ? 1 : 0);
   output.shortString(STATUS_ROUTE);
+  output.u8(config.moduleInstances);
   return output.length;
 }
 
@@ -313,12 +314,25 @@ export function create_folder(length: i32): i32 {
   return uploads.makeFolder(request.path, request.views.now, nowMs(), request.owner) ? 1 : 0;
 }
 
-/** Input: see beginRequest. Returns 1 when deleted (or nothing to delete), 0 when refused, -1 on failure. */
+/**
+ * Input: see beginRequest. Returns 1 when deleted (or nothing to delete), 0 when refused, -1 on
+ * failure. Output: u32 count, then u8 level and u8-prefixed id of each resource deleted (the
+ * shim passes them to the module's other instances).
+ */
 export function delete_item(length: i32): i32 {
   const request = beginRequest(length);
+  output.reset();
+  output.u32(0);
   if (request.isUploadPath) return uploads.delete(request.path, request.owner) ? 1 : 0;
   if (!request.principal.profile.may(RIGHT_DELETE)) return 0;
-  return <i32>deleter.delete(request.path, request.views);
+  const outcome = <i32>deleter.delete(request.path, request.views);
+  output.reset();
+  output.u32(<u32>deleter.justDeleted.length);
+  for (let i = 0; i < deleter.justDeleted.length; i++) {
+    output.u8(deleter.justDeletedLevels[i]);
+    output.shortString(deleter.justDeleted[i]);
+  }
+  return outcome;
 }
 
 /** A resource Orthanc deleted (queued by the shim). Input: its id. */

@@ -2,6 +2,7 @@
 #include "guest.h"
 #include "host.h"
 #include "identity.h"
+#include "wire.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,37 +12,60 @@
 #include "wasm-rt-impl.h"
 #include "webdav_guest.h"
 
+struct guest;
+
 /* wasm2c declares the import namespace as an incomplete struct: the shim defines it. */
 struct Z_host_instance_t {
-  Z_webdav_instance_t* module;
+  struct guest* guest;
 };
 
-static pthread_mutex_t module_lock = PTHREAD_MUTEX_INITIALIZER;
-static Z_webdav_instance_t module_instance;
-static struct Z_host_instance_t host_instance = {&module_instance};
-static int module_live = 0;
+typedef struct deletion {
+  struct deletion* next;
+  int32_t level;
+  char id[];
+} deletion_t;
+
+/* One instance of the module, with its own lock, memory and catalog. Instance 0 (the primary)
+ * does everything; the others, when ModuleInstances asks for them, answer reads of the DICOM
+ * views in parallel (each a catalog of its own, kept current the same way), because one lock
+ * around one instance left one core of two idle under load (README "Under load"). */
+typedef struct guest {
+  pthread_mutex_t lock;
+  Z_webdav_instance_t module;
+  struct Z_host_instance_t host;
+  int live;
+  int restarted; /* the module lost its state (uploads/ included) in a restart */
+  /* The staged file a worker is having checked, read by host.upload_read. Under lock. */
+  const uint8_t* checked_bytes;
+  uint64_t checked_size;
+  /* The REST answer waiting for host.rest_take. Under lock. */
+  void* pending_answer;
+  size_t pending_size;
+  /* Deletions queued from Orthanc's change callback, applied at the next call. */
+  pthread_mutex_t queue_lock;
+  deletion_t* queue_head;
+  deletion_t* queue_tail;
+} guest_t;
+
+#define MAX_GUESTS 8
+static guest_t guests[MAX_GUESTS];
+static int guest_count = 0;
 static char* saved_configuration = NULL;
-static uint32_t trap_count = 0;
-static int restarted = 0; /* the module lost its state (uploads/ included) in a restart */
+static uint32_t trap_count = 0; /* atomic */
+static unsigned next_reader = 0; /* atomic */
 
-/* The staged file a worker is having checked, read by host.upload_read. Under module_lock. */
-static const uint8_t* checked_bytes = NULL;
-static uint64_t checked_size = 0;
-
-/* The REST answer waiting for host.rest_take. Only touched under module_lock. */
-static void* pending_answer = NULL;
-static size_t pending_size = 0;
+#define PRIMARY (&guests[0])
 
 /* ---- memory checks (RLBox style: every pointer from the sandbox checked in 64 bits) ---- */
 
-static uint8_t* guest_span(uint32_t ptr, uint64_t length) {
-  wasm_rt_memory_t* memory = Z_webdavZ_memory(&module_instance);
+static uint8_t* guest_span(guest_t* g, uint32_t ptr, uint64_t length) {
+  wasm_rt_memory_t* memory = Z_webdavZ_memory(&g->module);
   if ((uint64_t)ptr + length > (uint64_t)memory->size) return NULL;
   return memory->data + ptr;
 }
 
-static uint8_t* guest_span_or_trap(uint32_t ptr, uint64_t length) {
-  uint8_t* span = guest_span(ptr, length);
+static uint8_t* guest_span_or_trap(guest_t* g, uint32_t ptr, uint64_t length) {
+  uint8_t* span = guest_span(g, ptr, length);
   if (span == NULL) wasm_rt_trap(WASM_RT_TRAP_OOB);
   return span;
 }
@@ -49,47 +73,45 @@ static uint8_t* guest_span_or_trap(uint32_t ptr, uint64_t length) {
 /* ---- the host imports ---- */
 
 void Z_hostZ_log(struct Z_host_instance_t* host, u32 level, u32 ptr, u32 length) {
-  (void)host;
-  host_log((int32_t)level, (const char*)guest_span_or_trap(ptr, length), length);
+  host_log((int32_t)level, (const char*)guest_span_or_trap(host->guest, ptr, length), length);
 }
 
 u32 Z_hostZ_rest_get(struct Z_host_instance_t* host, u32 ptr, u32 length) {
-  (void)host;
-  const char* uri = (const char*)guest_span_or_trap(ptr, length);
-  free(pending_answer);
-  pending_answer = NULL;
-  pending_size = 0;
-  if (host_rest_get(uri, length, &pending_answer, &pending_size) != 0 || pending_size > 0x7fffffffu) {
-    free(pending_answer);
-    pending_answer = NULL;
-    pending_size = 0;
+  guest_t* g = host->guest;
+  const char* uri = (const char*)guest_span_or_trap(g, ptr, length);
+  free(g->pending_answer);
+  g->pending_answer = NULL;
+  g->pending_size = 0;
+  if (host_rest_get(uri, length, &g->pending_answer, &g->pending_size) != 0 || g->pending_size > 0x7fffffffu) {
+    free(g->pending_answer);
+    g->pending_answer = NULL;
+    g->pending_size = 0;
     return (u32)-1;
   }
-  return (u32)pending_size;
+  return (u32)g->pending_size;
 }
 
 void Z_hostZ_rest_take(struct Z_host_instance_t* host, u32 ptr, u32 length) {
-  (void)host;
-  uint8_t* target = guest_span_or_trap(ptr, length);
-  if (length > pending_size) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  if (length > 0) memcpy(target, pending_answer, length);
-  free(pending_answer);
-  pending_answer = NULL;
-  pending_size = 0;
+  guest_t* g = host->guest;
+  uint8_t* target = guest_span_or_trap(g, ptr, length);
+  if (length > g->pending_size) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  if (length > 0) memcpy(target, g->pending_answer, length);
+  free(g->pending_answer);
+  g->pending_answer = NULL;
+  g->pending_size = 0;
 }
 
 u32 Z_hostZ_rest_delete(struct Z_host_instance_t* host, u32 ptr, u32 length) {
-  (void)host;
-  return (u32)host_rest_delete((const char*)guest_span_or_trap(ptr, length), length);
+  return (u32)host_rest_delete((const char*)guest_span_or_trap(host->guest, ptr, length), length);
 }
 
 u32 Z_hostZ_upload_read(struct Z_host_instance_t* host, u64 offset, u32 ptr, u32 length) {
-  (void)host;
-  uint8_t* target = guest_span_or_trap(ptr, length);
-  if (checked_bytes == NULL || offset >= checked_size) return 0;
-  uint64_t available = checked_size - offset;
+  guest_t* g = host->guest;
+  uint8_t* target = guest_span_or_trap(g, ptr, length);
+  if (g->checked_bytes == NULL || offset >= g->checked_size) return 0;
+  uint64_t available = g->checked_size - offset;
   uint32_t count = available < length ? (uint32_t)available : length;
-  memcpy(target, checked_bytes + offset, count);
+  memcpy(target, g->checked_bytes + offset, count);
   return count;
 }
 
@@ -100,35 +122,29 @@ f64 Z_hostZ_now_ms(struct Z_host_instance_t* host) {
 
 /* ---- deletions queued from Orthanc's change callback ---- */
 
-typedef struct deletion {
-  struct deletion* next;
-  int32_t level;
-  char id[];
-} deletion_t;
-
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static deletion_t* queue_head = NULL;
-static deletion_t* queue_tail = NULL;
-
-void guest_queue_deletion(int32_t level, const char* id) {
+static void queue_deletion(guest_t* g, int32_t level, const char* id) {
   size_t length = strlen(id);
   deletion_t* item = malloc(sizeof(deletion_t) + length + 1);
   if (item == NULL) return; /* the periodic reconciliation will find it */
   item->next = NULL;
   item->level = level;
   memcpy(item->id, id, length + 1);
-  pthread_mutex_lock(&queue_lock);
-  if (queue_tail != NULL) queue_tail->next = item;
-  else queue_head = item;
-  queue_tail = item;
-  pthread_mutex_unlock(&queue_lock);
+  pthread_mutex_lock(&g->queue_lock);
+  if (g->queue_tail != NULL) g->queue_tail->next = item;
+  else g->queue_head = item;
+  g->queue_tail = item;
+  pthread_mutex_unlock(&g->queue_lock);
 }
 
-static deletion_t* take_deletions(void) {
-  pthread_mutex_lock(&queue_lock);
-  deletion_t* items = queue_head;
-  queue_head = queue_tail = NULL;
-  pthread_mutex_unlock(&queue_lock);
+void guest_queue_deletion(int32_t level, const char* id) {
+  for (int i = 0; i < guest_count; i++) queue_deletion(&guests[i], level, id);
+}
+
+static deletion_t* take_deletions(guest_t* g) {
+  pthread_mutex_lock(&g->queue_lock);
+  deletion_t* items = g->queue_head;
+  g->queue_head = g->queue_tail = NULL;
+  pthread_mutex_unlock(&g->queue_lock);
   return items;
 }
 
@@ -151,19 +167,19 @@ typedef struct {
   double time;
 } call_t;
 
-static int32_t run_locked(call_t* call);
+static int32_t run_locked(guest_t* g, call_t* call);
 
-static uint32_t write_input(const uint8_t* data, size_t size) {
+static uint32_t write_input(guest_t* g, const uint8_t* data, size_t size) {
   if (size > 0x7fffffffu) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  uint32_t ptr = Z_webdavZ_input(&module_instance, (u32)size);
-  uint8_t* target = guest_span_or_trap(ptr, size);
+  uint32_t ptr = Z_webdavZ_input(&g->module, (u32)size);
+  uint8_t* target = guest_span_or_trap(g, ptr, size);
   if (size > 0) memcpy(target, data, size);
   return (uint32_t)size;
 }
 
-static int32_t copy_output(int32_t length, guest_buffer_t* answer) {
+static int32_t copy_output(guest_t* g, int32_t length, guest_buffer_t* answer) {
   if (answer == NULL || length < 0) return length;
-  uint8_t* source = guest_span_or_trap(Z_webdavZ_output_ptr(&module_instance), (uint64_t)length);
+  uint8_t* source = guest_span_or_trap(g, Z_webdavZ_output_ptr(&g->module), (uint64_t)length);
   answer->data = malloc(length > 0 ? (size_t)length : 1);
   if (answer->data == NULL) return GUEST_FAILED;
   memcpy(answer->data, source, (size_t)length);
@@ -171,57 +187,58 @@ static int32_t copy_output(int32_t length, guest_buffer_t* answer) {
   return length;
 }
 
-static int32_t dispatch(call_t* call) {
-  u32 length = write_input(call->input, call->input_size);
+static int32_t dispatch(guest_t* g, call_t* call) {
+  u32 length = write_input(g, call->input, call->input_size);
   switch (call->kind) {
     case CALL_CONFIGURE:
-      return copy_output((int32_t)Z_webdavZ_configure(&module_instance, length), call->answer);
+      return copy_output(g, (int32_t)Z_webdavZ_configure(&g->module, length), call->answer);
     case CALL_TICK:
-      return copy_output((int32_t)Z_webdavZ_tick(&module_instance), call->answer);
+      return copy_output(g, (int32_t)Z_webdavZ_tick(&g->module), call->answer);
     case CALL_STORE:
-      return copy_output((int32_t)Z_webdavZ_store_file(&module_instance, length, call->size), call->answer);
+      return copy_output(g, (int32_t)Z_webdavZ_store_file(&g->module, length, call->size), call->answer);
     case CALL_STAGED:
-      Z_webdavZ_upload_staged(&module_instance, length, (u32)call->level);
+      Z_webdavZ_upload_staged(&g->module, length, (u32)call->level);
       return 0;
     case CALL_RESTORE:
-      Z_webdavZ_upload_restore(&module_instance, length, call->size, call->time, (u32)call->level);
+      Z_webdavZ_upload_restore(&g->module, length, call->size, call->time, (u32)call->level);
       return 0;
     case CALL_NEXT:
-      return copy_output((int32_t)Z_webdavZ_upload_next(&module_instance), call->answer);
+      return copy_output(g, (int32_t)Z_webdavZ_upload_next(&g->module), call->answer);
     case CALL_CHECK:
-      return (int32_t)Z_webdavZ_upload_check(&module_instance, length, call->size);
+      return (int32_t)Z_webdavZ_upload_check(&g->module, length, call->size);
     case CALL_FINISH:
-      Z_webdavZ_upload_finish(&module_instance, length, (u32)call->level);
+      Z_webdavZ_upload_finish(&g->module, length, (u32)call->level);
       return 0;
     case CALL_ZIP_MEMBER:
-      return copy_output((int32_t)Z_webdavZ_upload_zip_member(&module_instance, length, call->size), call->answer);
+      return copy_output(g, (int32_t)Z_webdavZ_upload_zip_member(&g->module, length, call->size), call->answer);
     case CALL_ZIP_DONE:
-      Z_webdavZ_upload_zip_member_done(&module_instance, length, (u32)call->level);
+      Z_webdavZ_upload_zip_member_done(&g->module, length, (u32)call->level);
       return 0;
     case CALL_STATUS: {
-      double memory = (double)Z_webdavZ_memory(&module_instance)->size;
-      return copy_output((int32_t)Z_webdavZ_status(&module_instance, trap_count, memory), call->answer);
+      double memory = (double)Z_webdavZ_memory(&g->module)->size;
+      return copy_output(g, (int32_t)Z_webdavZ_status(&g->module, trap_count, memory), call->answer);
     }
     case CALL_DELETED:
-      Z_webdavZ_resource_deleted(&module_instance, (u32)call->level, length);
+      Z_webdavZ_resource_deleted(&g->module, (u32)call->level, length);
       return 0;
     case CALL_FILTER:
-      return copy_output((int32_t)Z_webdavZ_filter_request(&module_instance, length, (u32)call->level), call->answer);
+      return copy_output(g, (int32_t)Z_webdavZ_filter_request(&g->module, length, (u32)call->level), call->answer);
     case CALL_PATH:
       switch (call->op) {
-        case GUEST_IS_EXISTING_FOLDER: return (int32_t)Z_webdavZ_is_existing_folder(&module_instance, length);
-        case GUEST_LIST_FOLDER: return copy_output((int32_t)Z_webdavZ_list_folder(&module_instance, length), call->answer);
-        case GUEST_RETRIEVE_FILE: return copy_output((int32_t)Z_webdavZ_retrieve_file(&module_instance, length), call->answer);
-        case GUEST_CREATE_FOLDER: return (int32_t)Z_webdavZ_create_folder(&module_instance, length);
-        case GUEST_DELETE_ITEM: return (int32_t)Z_webdavZ_delete_item(&module_instance, length);
+        case GUEST_IS_EXISTING_FOLDER: return (int32_t)Z_webdavZ_is_existing_folder(&g->module, length);
+        case GUEST_LIST_FOLDER: return copy_output(g, (int32_t)Z_webdavZ_list_folder(&g->module, length), call->answer);
+        case GUEST_RETRIEVE_FILE: return copy_output(g, (int32_t)Z_webdavZ_retrieve_file(&g->module, length), call->answer);
+        case GUEST_CREATE_FOLDER: return (int32_t)Z_webdavZ_create_folder(&g->module, length);
+        case GUEST_DELETE_ITEM: return (int32_t)Z_webdavZ_delete_item(&g->module, length);
       }
   }
   return GUEST_FAILED;
 }
 
-static void instantiate(void) {
-  Z_webdav_instantiate(&module_instance, &host_instance);
-  module_live = 1;
+static void instantiate(guest_t* g) {
+  g->host.guest = g;
+  Z_webdav_instantiate(&g->module, &g->host);
+  g->live = 1;
 }
 
 static const char* call_name(const call_t* call) {
@@ -257,84 +274,112 @@ static void log_trap(wasm_rt_trap_t trap, const call_t* call) {
 
 /* Runs one call under the module lock's protection (the caller holds it). A trap longjmps
  * back here; the instance is then thrown away and a fresh one configured as before. */
-static int32_t guarded(call_t* call) {
+static int32_t guarded(guest_t* g, call_t* call) {
   volatile int32_t result = GUEST_FAILED;
-  if (!module_live) return GUEST_FAILED;
+  if (!g->live) return GUEST_FAILED;
   wasm_rt_trap_t trap = wasm_rt_impl_try();
   if (trap == WASM_RT_TRAP_NONE) {
-    result = dispatch(call);
+    result = dispatch(g, call);
     return result;
   }
-  trap_count++;
+  __atomic_fetch_add(&trap_count, 1, __ATOMIC_RELAXED);
   log_trap(trap, call);
-  free(pending_answer);
-  pending_answer = NULL;
-  pending_size = 0;
+  free(g->pending_answer);
+  g->pending_answer = NULL;
+  g->pending_size = 0;
   if (call->answer != NULL) {
     free(call->answer->data);
     call->answer->data = NULL;
     call->answer->size = 0;
   }
-  Z_webdav_free(&module_instance);
-  module_live = 0;
-  instantiate();
-  restarted = 1;
+  Z_webdav_free(&g->module);
+  g->live = 0;
+  instantiate(g);
+  g->restarted = 1;
   if (saved_configuration != NULL && call->kind != CALL_CONFIGURE) {
     call_t configure = {.kind = CALL_CONFIGURE, .input = (const uint8_t*)saved_configuration,
                         .input_size = strlen(saved_configuration)};
-    if (guarded(&configure) < 0) {
+    if (guarded(g, &configure) < 0) {
       host_log(0, "WebDAV plugin: the restarted module could not be configured; the share answers errors", 68);
-      Z_webdav_free(&module_instance);
-      module_live = 0;
+      Z_webdav_free(&g->module);
+      g->live = 0;
     }
   }
   return GUEST_TRAPPED;
 }
 
-/* Applies queued deletions, then runs the call. Caller holds module_lock. */
-static int32_t run(call_t* call) {
-  deletion_t* item = take_deletions();
+/* Applies queued deletions, then runs the call. Caller holds g->lock. */
+static int32_t run(guest_t* g, call_t* call) {
+  deletion_t* item = take_deletions(g);
   while (item != NULL) {
     deletion_t* next = item->next;
     call_t deleted = {.kind = CALL_DELETED, .input = (const uint8_t*)item->id, .input_size = strlen(item->id),
                       .level = item->level};
-    guarded(&deleted);
+    guarded(g, &deleted);
     free(item);
     item = next;
   }
-  return guarded(call);
+  return guarded(g, call);
+}
+
+static void guest_init(guest_t* g) {
+  memset(g, 0, sizeof *g);
+  pthread_mutex_init(&g->lock, NULL);
+  pthread_mutex_init(&g->queue_lock, NULL);
 }
 
 int32_t guest_start(const char* configuration, guest_buffer_t* answer) {
-  pthread_mutex_lock(&module_lock);
   wasm_rt_init();
   Z_webdav_init_module();
-  instantiate();
+  guest_init(PRIMARY);
+  guest_count = 1;
+  pthread_mutex_lock(&PRIMARY->lock);
+  instantiate(PRIMARY);
   free(saved_configuration);
   saved_configuration = strdup(configuration);
   call_t call = {.kind = CALL_CONFIGURE, .input = (const uint8_t*)configuration, .input_size = strlen(configuration),
                  .answer = answer};
-  int32_t result = guarded(&call);
-  pthread_mutex_unlock(&module_lock);
+  int32_t result = guarded(PRIMARY, &call);
+  pthread_mutex_unlock(&PRIMARY->lock);
   return result;
 }
 
+int guest_add_readers(int count) {
+  /* Before any callback is registered: no other thread runs yet. */
+  for (int i = 0; i < count && guest_count < MAX_GUESTS; i++) {
+    guest_t* g = &guests[guest_count];
+    guest_init(g);
+    instantiate(g);
+    call_t call = {.kind = CALL_CONFIGURE, .input = (const uint8_t*)saved_configuration,
+                   .input_size = strlen(saved_configuration)};
+    if (guarded(g, &call) < 0) {
+      Z_webdav_free(&g->module);
+      break;
+    }
+    guest_count++;
+  }
+  return guest_count;
+}
+
 void guest_stop(void) {
-  pthread_mutex_lock(&module_lock);
-  if (module_live) Z_webdav_free(&module_instance);
-  module_live = 0;
+  for (int i = 0; i < guest_count; i++) {
+    guest_t* g = &guests[i];
+    pthread_mutex_lock(&g->lock);
+    if (g->live) Z_webdav_free(&g->module);
+    g->live = 0;
+    free(g->pending_answer);
+    g->pending_answer = NULL;
+    deletion_t* item = take_deletions(g);
+    while (item != NULL) {
+      deletion_t* next = item->next;
+      free(item);
+      item = next;
+    }
+    pthread_mutex_unlock(&g->lock);
+  }
   free(saved_configuration);
   saved_configuration = NULL;
-  free(pending_answer);
-  pending_answer = NULL;
-  deletion_t* item = take_deletions();
-  while (item != NULL) {
-    deletion_t* next = item->next;
-    free(item);
-    item = next;
-  }
   wasm_rt_free();
-  pthread_mutex_unlock(&module_lock);
 }
 
 /* Path components as the module reads them (wire.ts ByteReader.components). */
@@ -371,38 +416,90 @@ int32_t guest_filter(int32_t method, const char* uri, const char* authorization,
   uint8_t* at = put_string(input, uri);
   memcpy(at, authorization, strlen(authorization));
   call_t call = {.kind = CALL_FILTER, .input = input, .input_size = size, .level = method, .answer = answer};
-  int32_t result = run_locked(&call);
+  int32_t result = run_locked(PRIMARY, &call);
   free(input);
   return result;
+}
+
+/* The instance that answers a read: a free one (any of them: each has the whole catalog), or,
+ * when all are busy, the next in turn. Returned locked. */
+static guest_t* lock_reader(void) {
+  unsigned start = __atomic_fetch_add(&next_reader, 1, __ATOMIC_RELAXED);
+  for (int i = 0; i < guest_count; i++) {
+    guest_t* g = &guests[(start + (unsigned)i) % (unsigned)guest_count];
+    if (pthread_mutex_trylock(&g->lock) == 0) return g;
+  }
+  guest_t* g = &guests[start % (unsigned)guest_count];
+  pthread_mutex_lock(&g->lock);
+  return g;
+}
+
+/* Reads of the DICOM views may go to any instance; uploads/ (whose state only the primary
+ * holds) and every write go to the primary. */
+static int is_view_read(guest_path_op_t op, uint32_t count, const char* const* items) {
+  if (op != GUEST_IS_EXISTING_FOLDER && op != GUEST_LIST_FOLDER && op != GUEST_RETRIEVE_FILE) return 0;
+  return count == 0 || strcmp(items[0], "uploads") != 0;
 }
 
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer) {
   size_t size = 0;
   uint8_t* input = encode_path(count, items, &size);
   if (input == NULL) return GUEST_FAILED;
-  call_t call = {.kind = CALL_PATH, .op = op, .input = input, .input_size = size, .answer = answer};
-  pthread_mutex_lock(&module_lock);
-  int32_t result = run(&call);
-  pthread_mutex_unlock(&module_lock);
+  guest_buffer_t deleted = {NULL, 0};
+  call_t call = {.kind = CALL_PATH, .op = op, .input = input, .input_size = size,
+                 .answer = op == GUEST_DELETE_ITEM ? &deleted : answer};
+  guest_t* g;
+  if (guest_count > 1 && is_view_read(op, count, items)) {
+    g = lock_reader(); /* returned locked, the primary included */
+  } else {
+    g = PRIMARY;
+    pthread_mutex_lock(&g->lock);
+  }
+  int32_t result = run(g, &call);
+  pthread_mutex_unlock(&g->lock);
   free(input);
+  if (op == GUEST_DELETE_ITEM) {
+    /* What the primary deleted reaches the other instances before the DELETE is answered:
+     * Orthanc's own Deleted events come later, from its change thread. */
+    if (result >= 0 && deleted.data != NULL) {
+      wire_reader_t reader;
+      wire_init(&reader, deleted.data, deleted.size);
+      uint32_t n = wire_u32(&reader);
+      char id[256];
+      for (uint32_t i = 0; i < n && reader.ok; i++) {
+        int32_t level = wire_u8(&reader);
+        wire_string(&reader, 1, id, sizeof id);
+        for (int k = 1; reader.ok && k < guest_count; k++) queue_deletion(&guests[k], level, id);
+      }
+    }
+    guest_buffer_free(&deleted);
+    return result;
+  }
   return result;
 }
 
-static int32_t run_locked(call_t* call) {
-  pthread_mutex_lock(&module_lock);
-  int32_t result = run(call);
-  pthread_mutex_unlock(&module_lock);
+static int32_t run_locked(guest_t* g, call_t* call) {
+  pthread_mutex_lock(&g->lock);
+  int32_t result = run(g, call);
+  pthread_mutex_unlock(&g->lock);
   return result;
 }
 
 int32_t guest_tick(guest_buffer_t* discarded) {
+  /* Every instance keeps its catalog current; only the primary's answer (uploads) counts. */
+  for (int i = 1; i < guest_count; i++) {
+    guest_buffer_t ignored = {NULL, 0};
+    call_t reader = {.kind = CALL_TICK, .answer = &ignored};
+    run_locked(&guests[i], &reader);
+    guest_buffer_free(&ignored);
+  }
   call_t call = {.kind = CALL_TICK, .answer = discarded};
-  return run_locked(&call);
+  return run_locked(PRIMARY, &call);
 }
 
 int32_t guest_status(guest_buffer_t* answer) {
   call_t call = {.kind = CALL_STATUS, .answer = answer};
-  return run_locked(&call);
+  return run_locked(PRIMARY, &call);
 }
 
 int32_t guest_store(uint32_t count, const char* const* items, uint64_t size, guest_buffer_t* answer) {
@@ -410,14 +507,14 @@ int32_t guest_store(uint32_t count, const char* const* items, uint64_t size, gue
   uint8_t* input = encode_path(count, items, &length);
   if (input == NULL) return GUEST_FAILED;
   call_t call = {.kind = CALL_STORE, .input = input, .input_size = length, .size = size, .answer = answer};
-  int32_t result = run_locked(&call);
+  int32_t result = run_locked(PRIMARY, &call);
   free(input);
   return result;
 }
 
 void guest_upload_staged(const char* id, int ok) {
   call_t call = {.kind = CALL_STAGED, .input = (const uint8_t*)id, .input_size = strlen(id), .level = ok};
-  run_locked(&call);
+  run_locked(PRIMARY, &call);
 }
 
 /* A u32-prefixed id, then `rest` (wire.ts ByteReader.string, then rest()). */
@@ -450,24 +547,25 @@ void guest_upload_restore(const char* id, const char* record, size_t recordSize,
   if (report != NULL && reportSize > 0) memcpy(at, report, reportSize);
   call_t call = {.kind = CALL_RESTORE, .input = input, .input_size = length, .size = size, .time = mtimeMs,
                  .level = report != NULL};
-  run_locked(&call);
+  run_locked(PRIMARY, &call);
   free(input);
 }
 
 int32_t guest_upload_next(guest_buffer_t* id) {
   call_t call = {.kind = CALL_NEXT, .answer = id};
-  return run_locked(&call);
+  return run_locked(PRIMARY, &call);
 }
 
 /* A call during which host.upload_read reads `data`. */
 static int32_t run_reading(call_t* call, const uint8_t* data, uint64_t size) {
-  pthread_mutex_lock(&module_lock);
-  checked_bytes = data;
-  checked_size = size;
-  int32_t result = run(call);
-  checked_bytes = NULL;
-  checked_size = 0;
-  pthread_mutex_unlock(&module_lock);
+  guest_t* g = PRIMARY;
+  pthread_mutex_lock(&g->lock);
+  g->checked_bytes = data;
+  g->checked_size = size;
+  int32_t result = run(g, call);
+  g->checked_bytes = NULL;
+  g->checked_size = 0;
+  pthread_mutex_unlock(&g->lock);
   return result;
 }
 
@@ -483,7 +581,7 @@ static void report_outcome(call_kind_t kind, const char* id, int32_t outcome, co
   uint8_t* input = id_and_rest(id, message, strlen(message), &length);
   if (input == NULL) return;
   call_t call = {.kind = kind, .input = input, .input_size = length, .level = outcome};
-  run_locked(&call);
+  run_locked(PRIMARY, &call);
   free(input);
 }
 
@@ -501,10 +599,11 @@ void guest_upload_finish(const char* id, int32_t outcome, const char* message) {
 }
 
 int guest_take_restarted(void) {
-  pthread_mutex_lock(&module_lock);
-  int value = restarted;
-  restarted = 0;
-  pthread_mutex_unlock(&module_lock);
+  guest_t* g = PRIMARY;
+  pthread_mutex_lock(&g->lock);
+  int value = g->restarted;
+  g->restarted = 0;
+  pthread_mutex_unlock(&g->lock);
   return value;
 }
 

@@ -34,6 +34,10 @@ typedef enum {
 int32_t guest_start(const char* configuration, guest_buffer_t* answer);
 void guest_stop(void);
 
+/* Adds `count` instances that answer reads of the DICOM views in parallel (ModuleInstances - 1),
+ * configured as the primary. Call before any callback is registered. Returns the instances now. */
+int guest_add_readers(int count);
+
 /* One WebDAV callback, with this thread's identity (identity.h). The return value is the export's; `answer` (may be NULL) receives the
  * output buffer when the export returns a length >= 0. */
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer);

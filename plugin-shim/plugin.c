@@ -341,6 +341,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   ingest_workers_ = wire_u8(&reader);
   int filter = wire_u8(&reader);
   wire_string(&reader, 1, status_route_, sizeof status_route_);
+  int instances = wire_u8(&reader);
   int serve = result >= 0 && reader.ok && outcome == 0;
   guest_buffer_free(&answer);
   if (result >= 0 && reader.ok && filter) {
@@ -358,6 +359,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
     OrthancPluginLogError(context, line);
     return 0;
   }
+  if (instances > 1) guest_add_readers(instances - 1);
   staging_scan(restore_upload); /* uploads staged before a stop or crash are imported again */
   OrthancPluginRegisterWebDavCollection(context, root, is_existing_folder, list_folder, retrieve_file, store_file,
                                         create_folder, delete_item, NULL);
