@@ -32,7 +32,7 @@ export class Config {
    * Instances of the module: the first does everything, the others answer reads of the DICOM
    * views in parallel, each with a catalog of its own (memory grows with each).
    */
-  moduleInstances: i32 = 2;
+  moduleInstances: i32 = 1;
   /** Tests only: a path component with this prefix makes the module trap on purpose. */
   testTrapName: string = "";
   /** Who may see and do what (access.ts); inactive when the section has no AccessRules. */

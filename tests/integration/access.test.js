@@ -48,7 +48,8 @@ before(async () => {
     options: {
       AuthenticationEnabled: true,
       RegisteredUsers: PASSWORDS,
-      WebDavShare: { DeleteAllowed: true, AccessRules: RULES, UploadFolderIdleSeconds: 60 },
+      // Two module instances: identity and hidden studies must hold whichever instance answers.
+      WebDavShare: { DeleteAllowed: true, AccessRules: RULES, UploadFolderIdleSeconds: 60, ModuleInstances: 2 },
     },
   })).start();
   for (const study of STUDIES) {

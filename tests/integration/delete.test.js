@@ -43,7 +43,8 @@ let denied;
 
 before(async () => {
   allowed = await (await Orthanc.create(path.join(ROOT, '.test-work', 'delete-allowed'), {
-    plugin: PLUGIN, options: { WebDavShare: { DeleteAllowed: true } },
+    // Two module instances: what is deleted through one must be gone from the other's answers at once.
+    plugin: PLUGIN, options: { WebDavShare: { DeleteAllowed: true, ModuleInstances: 2 } },
   })).start();
   denied = await (await Orthanc.create(path.join(ROOT, '.test-work', 'delete-denied'), { plugin: PLUGIN })).start();
 });
