@@ -82,7 +82,7 @@ async function onSqlite(size, plugin, benchDir, log) {
 
 async function onPostgres(size, plugin, benchDir, log) {
   const directory = path.join(benchDir, 'scale-run', `postgres-${size}`);
-  const pg = await Postgres.start(path.join(directory, 'pg'));
+  const pg = await Postgres.start();
   const options = { WebDavEnabled: false, Plugins: [POSTGRES_INDEX_PLUGIN], ...pg.orthancOptions() };
   try {
     // Filled through the REST API of an Orthanc without the plugin, then measured in a fresh one.

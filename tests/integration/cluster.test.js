@@ -24,7 +24,7 @@ before(async () => {
   const why = postgresUnavailable();
   if (why) throw new Error(`the cluster test needs PostgreSQL: ${why}`);
   rmSync(work, { recursive: true, force: true });
-  pg = await Postgres.start(path.join(work, 'pg'));
+  pg = await Postgres.start();
   const storage = path.join(work, 'storage');
   mkdirSync(storage, { recursive: true });
   const options = {

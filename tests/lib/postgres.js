@@ -2,7 +2,8 @@
 // cluster in a scratch folder, on a free loopback port, run as the "postgres" user (initdb and
 // postgres refuse root), stopped by its own PID.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './orthanc.js';
 
@@ -28,9 +29,13 @@ export class Postgres {
     this.process = null;
   }
 
-  /** initdb in `directory` (emptied), then the server; resolves once it accepts connections. */
-  static async start(directory) {
-    rmSync(directory, { recursive: true, force: true });
+  /**
+   * initdb in a fresh folder under the system's temporary directory (the "postgres" user must
+   * reach it: a checkout may sit below folders only root can enter), then the server; resolves
+   * once it accepts connections. The folder goes at stop().
+   */
+  static async start() {
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'webdav-share-pg-'));
     mkdirSync(directory, { recursive: true });
     const uid = idOf('-u');
     const gid = idOf('-g');
@@ -72,8 +77,10 @@ export class Postgres {
   }
 
   async stop() {
-    if (this.process === null || this.process.exitCode !== null) return;
-    this.process.kill('SIGTERM');
-    await this.exited;
+    if (this.process !== null && this.process.exitCode === null && this.process.signalCode === null) {
+      this.process.kill('SIGTERM');
+      await this.exited;
+    }
+    rmSync(this.directory, { recursive: true, force: true });
   }
 }
