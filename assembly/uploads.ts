@@ -93,6 +93,10 @@ function hasExtension(name: string, extensions: Array<string>): bool {
 }
 
 export const REPORT_SUFFIX = ".error.txt";
+
+class RestoredPlace {
+  constructor(public parent: UploadEntry, public name: string) {}
+}
 const UPLOADS_NAME = "uploads";
 
 /**
@@ -237,17 +241,27 @@ export class Uploads {
     this.jobs.push(id);
   }
 
+  /**
+   * The folder (made if missing) and name where a staged record puts its file back after a
+   * restart, in its owner's tree; null for a record that is not a valid place.
+   */
+  private placeOf(record: string, date: string, now: f64): RestoredPlace | null {
+    const decoded = decodeRecord(record);
+    if (decoded === null) return null;
+    const parts = decoded.path.split("/");
+    parts.unshift(UPLOADS_NAME);
+    if (!this.validPath(parts)) return null;
+    const parent = this.folders(parts, parts.length - 1, date, now, decoded.owner);
+    return parent === null ? null : new RestoredPlace(parent, parts[parts.length - 1]);
+  }
+
   /** A file found in the staging directory at start (or after a module restart). */
   restore(id: string, record: string, size: u64, date: string, now: f64): void {
     if (this.byStagingId.has(id)) return;
-    const decoded = decodeRecord(record);
-    if (decoded === null) return;
-    const parts = decoded.path.split("/");
-    parts.unshift(UPLOADS_NAME);
-    if (!this.validPath(parts)) return;
-    const parent = this.folders(parts, parts.length - 1, date, now, decoded.owner);
-    if (parent === null) return;
-    const name = parts[parts.length - 1];
+    const place = this.placeOf(record, date, now);
+    if (place === null) return;
+    const parent = place.parent;
+    const name = place.name;
     if (parent.children.has(name)) {
       // Two staged versions of one path (a PUT replaced a pending file just before a stop):
       // the newer one wins, the other is discarded.
@@ -433,14 +447,8 @@ export class Uploads {
 
   /** A report found in the staging directory at start. */
   restoreReport(id: string, record: string, text: string, date: string, now: f64): void {
-    const decoded = decodeRecord(record);
-    if (decoded === null) return;
-    const parts = decoded.path.split("/");
-    parts.unshift(UPLOADS_NAME);
-    if (!this.validPath(parts)) return;
-    const parent = this.folders(parts, parts.length - 1, date, now, decoded.owner);
-    if (parent === null) return;
-    this.addReport(parent, parts[parts.length - 1], id, text, date, now);
+    const place = this.placeOf(record, date, now);
+    if (place !== null) this.addReport(place.parent, place.name, id, text, date, now);
   }
 
   /** Removes an entry (and, for a folder, everything in it) from the tree and the queue. */
