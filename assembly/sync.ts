@@ -57,11 +57,11 @@ function find(raw: Uint8Array, text: string, from: i32): i32 {
   return -1;
 }
 
-/** Index just past `"name"`, the colon and spaces after it, or -1. */
-function valueAfter(raw: Uint8Array, name: string): i32 {
-  const at = find(raw, "\"" + name + "\"", 0);
+/** Index just past `quotedName` (with its quotes), the colon and spaces after it, or -1. */
+function valueAfter(raw: Uint8Array, quotedName: string): i32 {
+  const at = find(raw, quotedName, 0);
   if (at < 0) return -1;
-  let i = at + name.length + 2;
+  let i = at + quotedName.length;
   while (i < raw.length && isSpace(raw[i])) i++;
   if (i >= raw.length || raw[i] != 0x3a) return -1;
   i++;
@@ -75,14 +75,15 @@ function valueAfter(raw: Uint8Array, name: string): i32 {
  */
 export function lastOfEmptyChanges(raw: Uint8Array | null): i64 {
   if (raw === null) return -1;
-  let i = valueAfter(raw, "Changes");
+  // Constant needles: this runs on every request, and must not allocate.
+  let i = valueAfter(raw, "\"Changes\"");
   if (i < 0 || raw[i] != 0x5b) return -1;
   i++;
   while (i < raw.length && isSpace(raw[i])) i++;
   if (i >= raw.length || raw[i] != 0x5d) return -1;
-  const done = valueAfter(raw, "Done");
+  const done = valueAfter(raw, "\"Done\"");
   if (done < 0 || find(raw, "true", done) != done) return -1;
-  const last = valueAfter(raw, "Last");
+  const last = valueAfter(raw, "\"Last\"");
   if (last < 0) return -1;
   let value: i64 = 0;
   let end = last;
