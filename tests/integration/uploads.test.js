@@ -41,6 +41,22 @@ const sopUids = () => orthanc.sopInstanceUids();
 
 const uploadsTree = () => dav.uploadsTree();
 
+/**
+ * PUTs every file of `cases` (name -> body) into uploads/<folder>/, each answered 201, then waits
+ * until uploads/ lists exactly one report per file and nothing else. Returns the reports' paths.
+ */
+async function putAllUntilReported(folder, cases) {
+  for (const [name, body] of Object.entries(cases)) {
+    assert.equal((await dav.request('PUT', ['uploads', folder, name], { body })).status, 201, name);
+  }
+  const reports = Object.keys(cases).map((n) => `${folder}/${n}.error.txt`).sort();
+  await until(`the reports in ${folder}/`, async () => {
+    const { files } = await uploadsTree();
+    return reports.every((r) => files.includes(r)) && files.length === reports.length;
+  });
+  return reports;
+}
+
 test('a PUT .dcm is imported and leaves uploads/', async () => {
   const tags = { PatientID: 'UPLOAD1', SOPInstanceUID: newUid() };
   const put = await dav.request('PUT', ['uploads', 'one.dcm'], { body: makeInstance(tags) });
@@ -97,14 +113,7 @@ test('bad input gets a report beside it, Orthanc keeps running, nothing else cha
     'corrupt.zip': Buffer.from('PK\x03\x04corrupt zip archive!'),
     'Ünïcødé 名前 ✓.dcm': truncated.subarray(0, 200),
   };
-  for (const [name, body] of Object.entries(cases)) {
-    assert.equal((await dav.request('PUT', ['uploads', 'bad', name], { body })).status, 201, name);
-  }
-  const reports = Object.keys(cases).map((n) => `bad/${n}.error.txt`).sort();
-  await until('the reports', async () => {
-    const { files } = await uploadsTree();
-    return reports.every((r) => files.includes(r)) && files.length === reports.length;
-  });
+  const reports = await putAllUntilReported('bad', cases);
   const deep = await dav.get(['uploads', 'bad', 'deep.dcm.error.txt']);
   assert.equal(deep.status, 200);
   assert.match(deep.body.toString(), /uploads\/bad\/deep\.dcm.*\r?\n.*nested deeper than 64 levels/s);
@@ -287,14 +296,7 @@ test('ZIP archives: members imported one by one, junk skipped, bad members and b
   const bomb = Buffer.from(zipSync({ 'zeros.dcm': new Uint8Array(50 * 1024 * 1024) }, { level: 9 }));
   const empty = Buffer.from(zipSync({}));
   const cases = { 'mixed.zip': mixed, 'bomb.zip': bomb, 'empty.zip': empty, 'corrupt.zip': Buffer.from('PK\x03\x04corrupt zip archive!') };
-  for (const [name, body] of Object.entries(cases)) {
-    assert.equal((await dav.request('PUT', ['uploads', 'zips', name], { body })).status, 201, name);
-  }
-  const reports = Object.keys(cases).map((n) => `zips/${n}.error.txt`).sort();
-  await until('the archives\' reports', async () => {
-    const { files } = await uploadsTree();
-    return reports.every((r) => files.includes(r)) && files.length === reports.length;
-  });
+  const reports = await putAllUntilReported('zips', cases);
   await until('the good member of mixed.zip', async () => (await sopUids()).has(keep.SOPInstanceUID));
   const read = async (name) => (await dav.get(['uploads', 'zips', `${name}.error.txt`])).body.toString();
   assert.match(await read('mixed.zip'), /1 file\(s\) of the archive were imported.*deep\.dcm: .*nested deeper than 64/s);
