@@ -215,16 +215,20 @@ export class NamedChildren {
       const old = foldKey(this.names[index]);
       if (this.byKey.has(old) && this.byKey.get(old) == index) this.byKey.delete(old);
     }
+    // Taken names only accumulate, so each member's suffix is the next free one after the
+    // previous member's: the search goes on from there (restarting at 1 made a group of n
+    // equal names cost n² names).
+    let n = 1;
     for (let i = 0; i < group.length; i++) {
       const candidate = group[i];
       let name = candidate.baseName + this.extension;
       if (i > 0) {
-        let n = 1;
+        let stem: string;
         do {
-          name = candidate.baseName + " (" + n.toString() + ")" + this.extension;
+          stem = candidate.baseName + " (" + n.toString() + ")";
+          name = stem + this.extension;
           n++;
-        } while (this.groups.has(foldKey(candidate.baseName + " (" + (n - 1).toString() + ")")) ||
-          this.byKey.has(foldKey(name)));
+        } while (this.groups.has(foldKey(stem)) || this.byKey.has(foldKey(name)));
       }
       if (this.indexOfId.has(candidate.id)) {
         const index = this.indexOfId.get(candidate.id);
@@ -272,12 +276,13 @@ export function assignUniqueNames(candidates: Array<Candidate>, extension: strin
   const result = new NamedChildren();
   result.extension = extension;
   let previousKey = "";
+  let n = 1; // the next suffix to try in the current group (see renameGroup)
   for (let i = 0; i < sorted.length; i++) {
     const candidate = sorted[i];
     const key = candidate.key;
     let name = candidate.baseName + extension;
-    if (i > 0 && key == previousKey) {
-      let n = 1;
+    if (i == 0 || key != previousKey) n = 1;
+    else {
       do {
         name = candidate.baseName + " (" + n.toString() + ")" + extension;
         n++;

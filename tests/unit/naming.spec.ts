@@ -1,4 +1,4 @@
-import { sanitizeName, assignUniqueNames, Candidate, truncateUtf8, foldKey, MAX_NAME_BYTES } from "../../assembly/naming";
+import { sanitizeName, assignUniqueNames, Candidate, NamedChildren, truncateUtf8, foldKey, MAX_NAME_BYTES } from "../../assembly/naming";
 
 describe("sanitizeName", () => {
   it("keeps Unicode", () => {
@@ -75,5 +75,42 @@ describe("assignUniqueNames", () => {
     const named = assignUniqueNames([new Candidate("X", "1")], "");
     expect(named.find("Y")).toBeNull();
     expect(foldKey("ÄB")).toBe("äb");
+  });
+});
+
+/** Every child's name, "name=id" sorted, to compare two NamedChildren. */
+function describeNames(named: NamedChildren): string {
+  const lines = new Array<string>();
+  for (let i = 0; i < named.size; i++) lines.push(named.names[i] + "=" + named.ids[i]);
+  lines.sort();
+  return lines.join("\n");
+}
+
+describe("NamedChildren kept up to date child by child", () => {
+  it("names a large group of equal names, with suffix-like names among them, as a rebuild does", () => {
+    // 120 equal names, plus base names that look like their suffixes ("X (3)", "x (7)"),
+    // added in a scrambled order then half removed: after each step the names must be those
+    // assignUniqueNames gives the same children.
+    const all = new Array<Candidate>();
+    for (let i = 0; i < 120; i++) all.push(new Candidate(i % 3 == 0 ? "x" : "X", "id-" + ((i * 37) % 120).toString().padStart(3, "0")));
+    const present = new Array<Candidate>();
+    const incremental = assignUniqueNames([new Candidate("X (3)", "z-1"), new Candidate("x (7)", "z-2")], "");
+    present.push(new Candidate("X (3)", "z-1"));
+    present.push(new Candidate("x (7)", "z-2"));
+    let rebuilds = 0;
+    for (let i = 0; i < all.length; i++) {
+      if (!incremental.addCandidate(all[i])) rebuilds++;
+      present.push(all[i]);
+      expect(describeNames(incremental)).toBe(describeNames(assignUniqueNames(present, "")));
+    }
+    for (let i = 0; i < 60; i++) {
+      const gone = present[2 + i * 2 - i]; // every other one of the equal names
+      if (!incremental.removeCandidate(gone.id)) rebuilds++;
+      present.splice(present.indexOf(gone), 1);
+      expect(describeNames(incremental)).toBe(describeNames(assignUniqueNames(present, "")));
+    }
+    expect(rebuilds).toBe(0);
+    expect(incremental.find("X (3)")).toBe("z-1");
+    expect(incremental.size).toBe(62);
   });
 });
