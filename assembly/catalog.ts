@@ -55,11 +55,9 @@ function removeFrom(list: Array<string>, id: string): void {
   if (at >= 0) list.splice(at, 1);
 }
 
-/** Returns true when `id` was not in the list yet. */
-function addTo(list: Array<string>, id: string): bool {
-  if (list.indexOf(id) >= 0) return false;
-  list.push(id);
-  return true;
+/** Adds `id` unless the list has it already. */
+function addTo(list: Array<string>, id: string): void {
+  if (list.indexOf(id) < 0) list.push(id);
 }
 
 /** What changed in the catalog, as its listeners (views.ts) are told, after the change. */
@@ -105,22 +103,12 @@ export class Catalog {
   patients: Map<string, Patient> = new Map<string, Patient>();
   studies: Map<string, Study> = new Map<string, Study>();
   series: Map<string, Series> = new Map<string, Series>();
-  /** Grows on every change that can alter a name or the tree; names are cached against it. */
-  generation: u32 = 0;
-  /** Grows when only a date changed; listings (which show dates) are cached against both. */
-  dateGeneration: u32 = 0;
 
   clear(): void {
     this.patients.clear();
     this.studies.clear();
     this.series.clear();
-    this.generation++;
     this.tell(CatalogChange.Reset, null, null, null);
-  }
-
-  private touched(namesChanged: bool, dateChanged: bool): void {
-    if (namesChanged) this.generation++;
-    else if (dateChanged) this.dateGeneration++;
   }
 
   upsertPatient(patient: Patient): void {
@@ -131,11 +119,8 @@ export class Catalog {
       patient.studies = old.studies;
       const renamed = old.patientId != patient.patientId || old.patientName != patient.patientName;
       const dated = old.lastUpdate != patient.lastUpdate;
-      this.touched(renamed, dated);
       if (!renamed && !dated) return;
       change = renamed ? CatalogChange.PatientRenamed : CatalogChange.PatientDated;
-    } else {
-      this.generation++;
     }
     this.patients.set(patient.id, patient);
     this.tell(change, change == CatalogChange.PatientRenamed ? old : patient, null, null);
@@ -155,21 +140,17 @@ export class Catalog {
         previous.studyDescription != study.studyDescription || previous.studyInstanceUid != study.studyInstanceUid ||
         previous.ruleTags.join("\u0000") != study.ruleTags.join("\u0000"); // who may see it can change
       dated = previous.lastUpdate != study.lastUpdate;
-      this.touched(renamed, dated);
       if (previous.parentPatient != study.parentPatient && this.patients.has(previous.parentPatient)) {
         removeFrom(this.patients.get(previous.parentPatient).studies, study.id);
       }
-    } else {
-      this.generation++;
     }
     this.studies.set(study.id, study);
     let newPatient: Patient | null = null;
     if (!this.patients.has(study.parentPatient)) {
       newPatient = new Patient(study.parentPatient, study.patientId, study.patientName, study.lastUpdate);
       this.patients.set(study.parentPatient, newPatient);
-      this.generation++;
     }
-    if (addTo(this.patients.get(study.parentPatient).studies, study.id)) this.generation++;
+    addTo(this.patients.get(study.parentPatient).studies, study.id);
     if (newPatient !== null) this.tell(CatalogChange.PatientAdded, newPatient, null, null);
     if (old !== null && renamed) this.tell(CatalogChange.StudyRemoved, null, old, null);
     if (renamed) this.tell(CatalogChange.StudyAdded, null, study, null);
@@ -188,15 +169,12 @@ export class Catalog {
       renamed = previous.parentStudy != series.parentStudy || previous.modality != series.modality ||
         previous.seriesDescription != series.seriesDescription || previous.seriesInstanceUid != series.seriesInstanceUid;
       dated = previous.lastUpdate != series.lastUpdate;
-      this.touched(renamed, dated);
       if (previous.parentStudy != series.parentStudy && this.studies.has(previous.parentStudy)) {
         removeFrom(this.studies.get(previous.parentStudy).series, series.id);
       }
-    } else {
-      this.generation++;
     }
     this.series.set(series.id, series);
-    if (addTo(this.studies.get(series.parentStudy).series, series.id)) this.generation++;
+    addTo(this.studies.get(series.parentStudy).series, series.id);
     if (old !== null && renamed) this.tell(CatalogChange.SeriesRemoved, null, null, old);
     if (renamed) this.tell(CatalogChange.SeriesAdded, null, null, series);
     else if (dated) this.tell(CatalogChange.SeriesDated, null, null, series);
@@ -208,7 +186,6 @@ export class Catalog {
     const series = this.series.get(id);
     if (this.studies.has(series.parentStudy)) removeFrom(this.studies.get(series.parentStudy).series, id);
     this.series.delete(id);
-    this.generation++;
     this.tell(CatalogChange.SeriesRemoved, null, null, series);
   }
 
@@ -219,7 +196,6 @@ export class Catalog {
     for (let i = 0; i < children.length; i++) this.series.delete(children[i]);
     if (this.patients.has(study.parentPatient)) removeFrom(this.patients.get(study.parentPatient).studies, id);
     this.studies.delete(id);
-    this.generation++;
     this.tell(CatalogChange.StudyRemoved, null, study, null);
   }
 
@@ -229,7 +205,6 @@ export class Catalog {
     const children = patient.studies.slice(0);
     for (let i = 0; i < children.length; i++) this.removeStudy(children[i]);
     this.patients.delete(id);
-    this.generation++;
     this.tell(CatalogChange.PatientRemoved, patient, null, null);
   }
 

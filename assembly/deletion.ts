@@ -26,11 +26,15 @@ function isDicomView(name: string): bool {
   return name == BY_PATIENTS || name == BY_STUDIES || name == BY_DATES || name == BY_UIDS;
 }
 
+/** One resource a DELETE removed: its level (index in RESOURCE_LEVELS) and Orthanc id. */
+export class DeletedResource {
+  constructor(public level: i32, public id: string) {}
+}
+
 export class Deleter {
   deleted: i32 = 0;
-  /** What the last delete() removed, as (level, id): the shim tells the other instances. */
-  justDeleted: Array<string> = new Array<string>();
-  justDeletedLevels: Array<i32> = new Array<i32>();
+  /** What the last delete() removed: the shim tells the other module instances. */
+  justDeleted: Array<DeletedResource> = new Array<DeletedResource>();
 
   constructor(public synchronizer: Synchronizer, public config: Config) {}
 
@@ -40,17 +44,16 @@ export class Deleter {
       return false;
     }
     this.deleted++;
-    this.justDeleted.push(id);
-    this.justDeletedLevels.push(RESOURCE_LEVELS.indexOf(level));
+    const resource = new DeletedResource(RESOURCE_LEVELS.indexOf(level), id);
+    this.justDeleted.push(resource);
     // Orthanc's Deleted events will say the same; applying it now makes the next listing right.
-    this.synchronizer.deleted(RESOURCE_LEVELS.indexOf(level), id);
+    this.synchronizer.deleted(resource.level, id);
     return true;
   }
 
   /** `views`: what the user asking sees; a folder deletes only what it shows them. */
   delete(path: Array<string>, views: Views): DeleteOutcome {
-    this.justDeleted = new Array<string>();
-    this.justDeletedLevels = new Array<i32>();
+    this.justDeleted = new Array<DeletedResource>();
     if (path.length < 2 || !isDicomView(path[0])) return DeleteOutcome.Refused;
     if (!this.config.deleteAllowed) return DeleteOutcome.Refused;
     const node = views.resolve(path);

@@ -105,7 +105,8 @@ export function output_ptr(): usize {
 /**
  * Input: the whole Orthanc configuration as JSON. Output: u8 outcome (0 serve, 1 disabled,
  * 2 refused), the root (u8-prefixed), the staging directory (u16-prefixed), u8 number of
- * ingestion workers. Returns the output's length.
+ * ingestion workers, u8 request filter wanted, the status route (u8-prefixed), u8 module
+ * instances, the folder only the first instance serves (u8-prefixed). Returns the output's length.
  */
 export function configure(length: i32): i32 {
   const result = readConfiguration(inputReader(length).rest());
@@ -128,6 +129,8 @@ export function configure(length: i32): i32 {
   output.u8(config.access.active && result.outcome != ConfigOutcome.Disabled ? 1 : 0);
   output.shortString(STATUS_ROUTE);
   output.u8(config.moduleInstances);
+  // Only the first instance holds uploads/: the shim sends every call below it there.
+  output.shortString(UPLOADS);
   return output.length;
 }
 
@@ -329,8 +332,8 @@ export function delete_item(length: i32): i32 {
   output.reset();
   output.u32(<u32>deleter.justDeleted.length);
   for (let i = 0; i < deleter.justDeleted.length; i++) {
-    output.u8(deleter.justDeletedLevels[i]);
-    output.shortString(deleter.justDeleted[i]);
+    output.u8(deleter.justDeleted[i].level);
+    output.shortString(deleter.justDeleted[i].id);
   }
   return outcome;
 }
@@ -363,9 +366,10 @@ export function tick(): i32 {
   return output.length;
 }
 
-/** Output: the status JSON. `traps` and `memoryBytes` are known to the shim only. */
-export function status(traps: i32, memoryBytes: f64): i32 {
+/** Input: the shim's version. Output: the status JSON. `traps` and `memoryBytes` are known to the shim only. */
+export function status(traps: i32, memoryBytes: f64, length: i32): i32 {
+  const version = inputReader(length).rest();
   output.reset();
-  output.bytes(String.UTF8.encode(formatStatus(config, catalog, cache, synchronizer, deleter, uploads, traps, memoryBytes), false));
+  output.bytes(String.UTF8.encode(formatStatus(version, config, catalog, cache, synchronizer, deleter, uploads, traps, memoryBytes), false));
   return output.length;
 }

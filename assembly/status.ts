@@ -38,9 +38,10 @@ export function jsonString(value: string): string {
   return parts.join("");
 }
 
-export function formatStatus(config: Config, catalog: Catalog, cache: InstanceCache, sync: Synchronizer,
+export function formatStatus(version: string, config: Config, catalog: Catalog, cache: InstanceCache, sync: Synchronizer,
   deleter: Deleter, uploads: Uploads, traps: i32, memoryBytes: f64): string {
   return "{" +
+    "\"Version\":" + jsonString(version) + "," +
     "\"Root\":" + jsonString(config.root) + "," +
     "\"CatalogReady\":" + (sync.loaded ? "true" : "false") + "," +
     "\"Patients\":" + catalog.patients.size.toString() + "," +

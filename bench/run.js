@@ -6,7 +6,10 @@
 // per case and target, 24), BENCH_WALKS (full walks per target, 2), BENCH_SAMPLE (folders the
 // built-in walks, 300); BENCH_UPLOAD_FILES, BENCH_UPLOAD_ROUNDS, BENCH_UPLOAD_LOCKS (bench/uploads.js);
 // BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS (bench/load.js); BENCH_SCALE_INSTANCES,
-// BENCH_SCALE_POSTGRES_MAX (bench/scale.js); BENCH_ONLY=load or BENCH_ONLY=scale runs that case alone.
+// BENCH_SCALE_POSTGRES_MAX (bench/scale.js); BENCH_ONLY=load or BENCH_ONLY=scale runs that case alone,
+// BENCH_ONLY=table the request table, the walks and the load without the upload and scale cases.
+// BENCH_INSTANCES_PER_STUDY (default: 1-2, one series of 100 per 1,000 studies) gives every study
+// that many instances: BENCH_INSTANCES_PER_STUDY=10 is the 100,000-instance archive of issue 5.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,7 @@ import { benchLoad } from './load.js';
 import { benchScale } from './scale.js';
 
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
+const INSTANCES_PER_STUDY = Number(process.env.BENCH_INSTANCES_PER_STUDY ?? 0) || null;
 const REPS = Number(process.env.BENCH_REPS ?? 24); // a multiple of 6: every order of the 3 targets
 const WALKS = Number(process.env.BENCH_WALKS ?? 2);
 const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 300);
@@ -53,7 +57,7 @@ function requestCases(manifest) {
     propfindCase('study folder (by-uids, with study.json)', ['by-uids', study.StudyInstanceUID]),
     propfindCase(`series folder (${big.instances} instances)`, ['by-studies', studyName(big), seriesName(big)]),
     { name: `GET instance, ${samples.length} different`, method: 'GET', path: (rep) => instancePath(samples[rep % samples.length], samples[rep % samples.length].instanceIds[0]) },
-    { name: `GET instance of the ${big.instances}-instance series, 5 different`, method: 'GET', path: (rep) => instancePath(big, big.instanceIds[(rep % 5) * 17]) },
+    { name: `GET instance of the ${big.instances}-instance series, 5 different`, method: 'GET', path: (rep) => instancePath(big, big.instanceIds[((rep % 5) * 17) % big.instances]) },
   ];
 }
 
@@ -210,7 +214,7 @@ function pluginRevision() {
 async function main() {
   const started = performance.now();
   const revision = pluginRevision();
-  log(`WebDAV benchmark: ${STUDIES} studies; ${REPS} requests per case and target; ${WALKS} walk rounds; ` +
+  log(`WebDAV benchmark: ${STUDIES} studies${INSTANCES_PER_STUDY ? ` of ${INSTANCES_PER_STUDY} instances` : ''}; ${REPS} requests per case and target; ${WALKS} walk rounds; ` +
     `built-in walks a sample of ${SAMPLE} folders; walks send ${CONCURRENCY} requests in parallel; plugin at ${revision}`);
   mkdirSync(BENCH_DIR, { recursive: true });
   // Through npm, never a stale .so: cmake-js finds Node's headers from npm's environment
@@ -222,7 +226,7 @@ async function main() {
   }
   const floorPlugin = buildFloor(path.join(BENCH_DIR, 'floor-build'));
   const archiveStarted = performance.now();
-  const { dbDir, manifest, reused } = await ensureArchive(STUDIES, BENCH_DIR, log);
+  const { dbDir, manifest, reused } = await ensureArchive(STUDIES, BENCH_DIR, log, { instancesPerStudy: INSTANCES_PER_STUDY });
 
   // Two Orthancs on private copies of the same database.
   const builtinDir = path.join(BENCH_DIR, 'run', 'builtin');
@@ -256,8 +260,9 @@ async function main() {
       return;
     }
     await stopAll(); // the upload case starts Orthancs of its own, one at a time
-    const uploads = await benchUploadsIfPossible({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
-    const scale = await benchScale({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
+    const tableOnly = process.env.BENCH_ONLY === 'table';
+    const uploads = tableOnly ? null : await benchUploadsIfPossible({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
+    const scale = tableOnly ? null : await benchScale({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
     const summary = report({
       ...measured,
       uploads,
@@ -276,8 +281,9 @@ async function main() {
     const requestTimes = measured.requests.map((r) => ({ case: r.name, timesMs: r.times, bytes: r.bytes }));
     const json = `${JSON.stringify({ ...summary, requestTimes, walkTimes: measured.walks }, null, 2)}\n`;
     writeFileSync(path.join(BENCH_DIR, 'last-result.json'), json);
-    writeFileSync(path.join(BENCH_DIR, `result-${STUDIES}.json`), json);
-    log(`(written to .bench/last-result.json and .bench/result-${STUDIES}.json, with every single timing)`);
+    const resultName = `result-${STUDIES}${INSTANCES_PER_STUDY ? `-x${INSTANCES_PER_STUDY}` : ''}.json`;
+    writeFileSync(path.join(BENCH_DIR, resultName), json);
+    log(`(written to .bench/last-result.json and .bench/${resultName}, with every single timing)`);
   } finally {
     await stopAll();
     rmSync(path.join(builtinDir, 'db'), { recursive: true, force: true });

@@ -53,6 +53,7 @@ static int guest_count = 0;
 static char* saved_configuration = NULL;
 static uint32_t trap_count = 0; /* atomic */
 static unsigned next_reader = 0; /* atomic */
+static char primary_only_folder[256] = ""; /* set by guest_add_readers */
 
 #define PRIMARY (&guests[0])
 
@@ -216,7 +217,7 @@ static int32_t dispatch(guest_t* g, call_t* call) {
       return 0;
     case CALL_STATUS: {
       double memory = (double)Z_webdavZ_memory(&g->module)->size;
-      return copy_output(g, (int32_t)Z_webdavZ_status(&g->module, trap_count, memory), call->answer);
+      return copy_output(g, (int32_t)Z_webdavZ_status(&g->module, trap_count, memory, length), call->answer);
     }
     case CALL_DELETED:
       Z_webdavZ_resource_deleted(&g->module, (u32)call->level, length);
@@ -344,8 +345,9 @@ int32_t guest_start(const char* configuration, guest_buffer_t* answer) {
   return result;
 }
 
-int guest_add_readers(int count) {
+int guest_add_readers(int count, const char* primary_folder) {
   /* Before any callback is registered: no other thread runs yet. */
+  snprintf(primary_only_folder, sizeof primary_only_folder, "%s", primary_folder);
   for (int i = 0; i < count && guest_count < MAX_GUESTS; i++) {
     guest_t* g = &guests[guest_count];
     guest_init(g);
@@ -434,11 +436,11 @@ static guest_t* lock_reader(void) {
   return g;
 }
 
-/* Reads of the DICOM views may go to any instance; uploads/ (whose state only the primary
- * holds) and every write go to the primary. */
+/* Reads may go to any instance, except below the folder whose state only the primary holds
+ * (uploads/, named by the module at configure); every write goes to the primary. */
 static int is_view_read(guest_path_op_t op, uint32_t count, const char* const* items) {
   if (op != GUEST_IS_EXISTING_FOLDER && op != GUEST_LIST_FOLDER && op != GUEST_RETRIEVE_FILE) return 0;
-  return count == 0 || strcmp(items[0], "uploads") != 0;
+  return count == 0 || strcmp(items[0], primary_only_folder) != 0;
 }
 
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer) {
@@ -497,8 +499,8 @@ int32_t guest_tick(guest_buffer_t* discarded) {
   return run_locked(PRIMARY, &call);
 }
 
-int32_t guest_status(guest_buffer_t* answer) {
-  call_t call = {.kind = CALL_STATUS, .answer = answer};
+int32_t guest_status(const char* version, guest_buffer_t* answer) {
+  call_t call = {.kind = CALL_STATUS, .input = (const uint8_t*)version, .input_size = strlen(version), .answer = answer};
   return run_locked(PRIMARY, &call);
 }
 

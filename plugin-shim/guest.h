@@ -34,9 +34,10 @@ typedef enum {
 int32_t guest_start(const char* configuration, guest_buffer_t* answer);
 void guest_stop(void);
 
-/* Adds `count` instances that answer reads of the DICOM views in parallel (ModuleInstances - 1),
- * configured as the primary. Call before any callback is registered. Returns the instances now. */
-int guest_add_readers(int count);
+/* Adds `count` instances that answer reads in parallel (ModuleInstances - 1), configured as the
+ * primary; reads below `primary_folder` (uploads/) stay on the primary. Call before any callback
+ * is registered. Returns the instances now. */
+int guest_add_readers(int count, const char* primary_folder);
 
 /* One WebDAV callback, with this thread's identity (identity.h). The return value is the export's; `answer` (may be NULL) receives the
  * output buffer when the export returns a length >= 0. */
@@ -49,7 +50,7 @@ int32_t guest_filter(int32_t method, const char* uri, const char* authorization,
 
 /* The timer. `discarded` receives staging ids whose files may go (assembly/index.ts tick). */
 int32_t guest_tick(guest_buffer_t* discarded);
-int32_t guest_status(guest_buffer_t* answer);
+int32_t guest_status(const char* version, guest_buffer_t* answer);
 
 /* ---- uploads (assembly/uploads.ts decides; the shim stores bytes and imports) ---- */
 

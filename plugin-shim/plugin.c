@@ -222,21 +222,9 @@ static OrthancPluginErrorCode status_route(OrthancPluginRestOutput* output, cons
     return OrthancPluginErrorCode_Success;
   }
   guest_buffer_t answer = {NULL, 0};
-  if (guest_status(&answer) < 0) return OrthancPluginErrorCode_InternalError;
   /* The version is the shim's: it names the .so that is installed. */
-  char prefix[64];
-  int n = snprintf(prefix, sizeof prefix, "{\"Version\":\"%s\",", PLUGIN_VERSION);
-  size_t total = (size_t)n + (answer.size > 0 ? answer.size - 1 : 0);
-  char* body = malloc(total + 1);
-  if (body == NULL || answer.size < 2) {
-    free(body);
-    guest_buffer_free(&answer);
-    return OrthancPluginErrorCode_InternalError;
-  }
-  memcpy(body, prefix, (size_t)n);
-  memcpy(body + n, answer.data + 1, answer.size - 1); /* the module's object without its "{" */
-  OrthancPluginAnswerBuffer(context_, output, body, total, "application/json");
-  free(body);
+  if (guest_status(PLUGIN_VERSION, &answer) < 0) return OrthancPluginErrorCode_InternalError;
+  OrthancPluginAnswerBuffer(context_, output, answer.data, answer.size, "application/json");
   guest_buffer_free(&answer);
   return OrthancPluginErrorCode_Success;
 }
@@ -342,6 +330,8 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   int filter = wire_u8(&reader);
   wire_string(&reader, 1, status_route_, sizeof status_route_);
   int instances = wire_u8(&reader);
+  char primary_folder[256];
+  wire_string(&reader, 1, primary_folder, sizeof primary_folder);
   int serve = result >= 0 && reader.ok && outcome == 0;
   guest_buffer_free(&answer);
   if (result >= 0 && reader.ok && filter) {
@@ -359,7 +349,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
     OrthancPluginLogError(context, line);
     return 0;
   }
-  if (instances > 1) guest_add_readers(instances - 1);
+  if (instances > 1) guest_add_readers(instances - 1, primary_folder);
   staging_scan(restore_upload); /* uploads staged before a stop or crash are imported again */
   OrthancPluginRegisterWebDavCollection(context, root, is_existing_folder, list_folder, retrieve_file, store_file,
                                         create_folder, delete_item, NULL);

@@ -128,12 +128,17 @@ test('the wire format of configure and list_folder, with a fake host', async () 
   assert.equal(call('is_existing_folder', encodePath(['by-dates', '2023', '2023-04'])), 1);
   assert.equal(call('is_existing_folder', encodePath(['by-dates', '2023', '2023-05'])), 0);
   assert.equal(call('list_folder', encodePath(['nothing'])), -1);
-  // configure's tail: u8 filter (no access rules: 0), u8-prefixed status route
+  // configure's tail: u8 filter (no access rules: 0), u8-prefixed status route, u8 module
+  // instances, u8-prefixed folder only the first instance serves
   let at = 2 + configured[1];
   at += 2 + configured.readUInt16LE(at);
   at += 1;
   assert.equal(configured[at], 0, 'no request filter without access rules');
   assert.equal(configured.subarray(at + 2, at + 2 + configured[at + 1]).toString(), '/webdav-share/status');
+  at += 2 + configured[at + 1];
+  assert.equal(configured[at], 1, 'one module instance by default');
+  assert.equal(configured.subarray(at + 2, at + 2 + configured[at + 1]).toString(), 'uploads');
+  assert.equal(at + 2 + configured[at + 1], configured.length, 'nothing after it');
 });
 
 test('with access rules: the filter decides and names the identity; callbacks use it only for their own URI', async () => {

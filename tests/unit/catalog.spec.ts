@@ -1,5 +1,21 @@
-import { Catalog, Patient, Study, Series } from "../../assembly/catalog";
+import { Catalog, CatalogChange, CatalogListener, Patient, Study, Series } from "../../assembly/catalog";
 import { InstanceCache, InstanceList, Instance } from "../../assembly/instances";
+
+const CHANGE_NAMES = ["Reset", "PatientAdded", "PatientRemoved", "PatientRenamed", "PatientDated", "StudyAdded",
+  "StudyRemoved", "StudyDated", "SeriesAdded", "SeriesRemoved", "SeriesDated"];
+
+/** What the catalog told, as names, since the last take(). */
+class ChangeRecorder extends CatalogListener {
+  changes: Array<string> = new Array<string>();
+  catalogChanged(change: CatalogChange, patient: Patient | null, study: Study | null, series: Series | null): void {
+    this.changes.push(CHANGE_NAMES[<i32>change]);
+  }
+  take(): string {
+    const result = this.changes.join(",");
+    this.changes = new Array<string>();
+    return result;
+  }
+}
 
 function study(id: string, patient: string): Study {
   return new Study(id, patient, "PID-" + patient, "Name^" + patient, "20200101", "Desc", "1.2." + id, "20240101T000000");
@@ -23,23 +39,28 @@ describe("Catalog", () => {
     expect(catalog.patients.get("p1").studies).toStrictEqual(["s1"]);
     expect(catalog.studies.get("s1").series).toStrictEqual(["e1"]);
   });
-  it("tells name changes from date changes, and ignores updates that change nothing", () => {
+  it("tells name changes from date changes, and nothing of updates that change nothing", () => {
     const catalog = new Catalog();
+    const heard = new ChangeRecorder();
+    catalog.listen(heard);
     catalog.upsertStudy(study("s1", "p1"));
-    const names = catalog.generation;
-    const dates = catalog.dateGeneration;
+    expect(heard.take()).toBe("PatientAdded,StudyAdded");
     catalog.upsertStudy(study("s1", "p1"));
-    expect(catalog.generation).toBe(names);
-    expect(catalog.dateGeneration).toBe(dates);
+    expect(heard.take()).toBe("");
     const later = study("s1", "p1");
     later.lastUpdate = "20250101T000000";
     catalog.upsertStudy(later);
-    expect(catalog.generation).toBe(names);
-    expect(catalog.dateGeneration).toBe(dates + 1);
+    expect(heard.take()).toBe("StudyDated");
     const renamed = study("s1", "p1");
     renamed.studyDescription = "Other";
     catalog.upsertStudy(renamed);
-    expect(catalog.generation).toBe(names + 1);
+    expect(heard.take()).toBe("StudyRemoved,StudyAdded");
+    catalog.upsertPatient(new Patient("p1", "PID-p1", "Name^p1", "20240101T000000"));
+    expect(heard.take()).toBe("");
+    catalog.upsertPatient(new Patient("p1", "PID-p1", "Name^p1", "20240102T000000"));
+    expect(heard.take()).toBe("PatientDated");
+    catalog.upsertPatient(new Patient("p1", "PID-p1", "Other^p1", "20240102T000000"));
+    expect(heard.take()).toBe("PatientRenamed");
   });
   it("refuses a series whose study is unknown", () => {
     const catalog = new Catalog();
@@ -62,11 +83,13 @@ describe("Catalog", () => {
     const catalog = new Catalog();
     catalog.upsertStudy(study("s1", "p1"));
     catalog.upsertSeries(new Series("e1", "s1", "CT", "A", "1", ""));
-    const generation = catalog.generation;
+    const heard = new ChangeRecorder();
+    catalog.listen(heard);
     catalog.removeSeries("e1");
-    expect(catalog.generation).toBeGreaterThan(generation);
+    expect(heard.take()).toBe("SeriesRemoved");
     expect(catalog.studies.get("s1").series.length).toBe(0);
     catalog.pruneEmpty();
+    expect(heard.take()).toBe("StudyRemoved,PatientRemoved");
     expect(catalog.studies.has("s1")).toBe(false);
     expect(catalog.patients.has("p1")).toBe(false);
   });
