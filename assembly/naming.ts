@@ -115,140 +115,190 @@ export class Candidate {
   }
 }
 
-/**
- * A folder's children with their final, unique names, and the lookup by name. Kept up to date
- * child by child (addCandidate, removeCandidate) with the names a rebuild by assignUniqueNames
- * would give; where that would take more than the child's own group of equal names, they
- * answer false and the caller rebuilds.
- */
-export class NamedChildren {
-  names: Array<string> = new Array<string>();
-  ids: Array<string> = new Array<string>();
-  private byKey: Map<string, i32> = new Map<string, i32>();
-  private indexOfId: Map<string, i32> = new Map<string, i32>();
-  /** The candidates of each base name (by key), in id order: the order suffixes follow. */
-  private groups: Map<string, Array<Candidate>> = new Map<string, Array<Candidate>>();
-  private keyOfId: Map<string, string> = new Map<string, string>();
-  extension: string = "";
+/** The " (n)" a name gets; 0: none. */
+function suffixed(baseName: string, suffix: i32): string {
+  return suffix == 0 ? baseName : baseName + " (" + suffix.toString() + ")";
+}
 
-  add(name: string, id: string): void {
-    this.byKey.set(foldKey(name), this.names.length);
-    this.indexOfId.set(id, this.names.length);
-    this.names.push(name);
-    this.ids.push(id);
+/**
+ * A name of a group: the one its member at `position` (in id order) gets. Positions keep their
+ * suffix while the group grows or shrinks, so a child arriving or leaving costs one name, not
+ * one per member (an anonymized archive has thousands of studies named alike).
+ */
+class NameSlot {
+  /** Index in NamedChildren.listed. */
+  listed: i32 = -1;
+  /** The display name, for the member it was made for (names differing in case keep theirs). */
+  private shown: string = "";
+  private shownFor: Candidate | null = null;
+
+  constructor(public group: NameGroup, public position: i32, public suffix: i32, public key: string) {}
+
+  get candidate(): Candidate {
+    return this.group.members[this.position];
   }
 
-  /** For assignUniqueNames: the candidate is in its group (in id order, as it is called). */
-  addToGroup(candidate: Candidate): void {
-    if (!this.groups.has(candidate.key)) this.groups.set(candidate.key, new Array<Candidate>());
-    this.groups.get(candidate.key).push(candidate);
-    this.keyOfId.set(candidate.id, candidate.key);
+  name(extension: string): string {
+    const candidate = this.candidate;
+    if (this.shownFor !== candidate) {
+      this.shown = suffixed(candidate.baseName, this.suffix) + extension;
+      this.shownFor = candidate;
+    }
+    return this.shown;
+  }
+}
+
+/** The children whose base names are equal (as foldKey compares them), in id order. */
+class NameGroup {
+  members: Array<Candidate> = new Array<Candidate>();
+  slots: Array<NameSlot> = new Array<NameSlot>();
+  constructor(public key: string) {}
+
+  /** Where the member with `id` is, or -(where it would go) - 1: members are in id order. */
+  search(id: string): i32 {
+    let low = 0;
+    let high = this.members.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const other = this.members[middle].id;
+      if (other < id) low = middle + 1;
+      else if (other > id) high = middle - 1;
+      else return middle;
+    }
+    return -low - 1;
+  }
+}
+
+/**
+ * A folder's children with their final, unique names, and the lookup by name. Kept up to date
+ * child by child (addCandidate, removeCandidate) with the names a rebuild (assignUniqueNames)
+ * would give; where that would take more than the child's own group of equal names, they
+ * answer false and the caller rebuilds.
+ *
+ * Rules (the built-in's suffixes, made deterministic): in a group of equal names ordered by id,
+ * the first keeps its name and the next take " (1)", " (2)", ... skipping any suffix that makes
+ * another group's base name ("x (1)" when a child is called that). A suffixed name can equal no
+ * other suffixed name (the trailing " (n)" tells both parts apart), so a group's suffixes depend
+ * only on which base names exist.
+ */
+export class NamedChildren {
+  extension: string = "";
+  private groups: Map<string, NameGroup> = new Map<string, NameGroup>();
+  private groupOfId: Map<string, NameGroup> = new Map<string, NameGroup>();
+  private byKey: Map<string, NameSlot> = new Map<string, NameSlot>();
+  /** Every child's slot, in no particular order: what a listing shows. */
+  private listed: Array<NameSlot> = new Array<NameSlot>();
+
+  /** The names assignUniqueNames documents, built in one pass. */
+  static build(candidates: Array<Candidate>, extension: string): NamedChildren {
+    const sorted = candidates.slice(0);
+    sorted.sort(compareCandidates);
+    const result = new NamedChildren();
+    result.extension = extension;
+    // Every group first: suffixes skip the base names of the others.
+    const groups = new Array<NameGroup>();
+    for (let i = 0; i < sorted.length; i++) {
+      const candidate = sorted[i];
+      if (result.groupOfId.has(candidate.id)) continue;
+      if (groups.length == 0 || groups[groups.length - 1].key != candidate.key) {
+        const group = new NameGroup(candidate.key);
+        groups.push(group);
+        result.groups.set(group.key, group);
+      }
+      const group = groups[groups.length - 1];
+      group.members.push(candidate);
+      result.groupOfId.set(candidate.id, group);
+    }
+    for (let g = 0; g < groups.length; g++) {
+      for (let i = 0; i < groups[g].members.length; i++) result.addSlot(groups[g]);
+    }
+    return result;
+  }
+
+  get size(): i32 {
+    return this.listed.length;
+  }
+
+  nameAt(index: i32): string {
+    return this.listed[index].name(this.extension);
+  }
+
+  idAt(index: i32): string {
+    return this.listed[index].candidate.id;
   }
 
   has(id: string): bool {
-    return this.indexOfId.has(id);
-  }
-
-  /** A new child. False when only a rebuild gives the right names. */
-  addCandidate(candidate: Candidate): bool {
-    if (this.indexOfId.has(candidate.id)) return false;
-    const key = candidate.key;
-    if (!this.groups.has(key)) {
-      // A new base name that ends like a suffix ("x (1)") may take or free a name another
-      // group's suffixes depend on: rare, rebuilt.
-      if (key.endsWith(")") || this.byKey.has(key + foldKey(this.extension))) return false;
-      this.groups.set(key, new Array<Candidate>());
-    }
-    const group = this.groups.get(key);
-    let at = group.length;
-    while (at > 0 && group[at - 1].id > candidate.id) at--;
-    group.push(candidate); // then moved to its place (AssemblyScript's splice cannot insert)
-    for (let i = group.length - 1; i > at; i--) group[i] = group[i - 1];
-    group[at] = candidate;
-    this.keyOfId.set(candidate.id, key);
-    this.renameGroup(key);
-    return true;
-  }
-
-  /** A child gone. False when only a rebuild gives the right names. */
-  removeCandidate(id: string): bool {
-    if (!this.indexOfId.has(id) || !this.keyOfId.has(id)) return false;
-    const key = this.keyOfId.get(id);
-    if (!this.groups.has(key)) return false;
-    this.keyOfId.delete(id);
-    const group = this.groups.get(key);
-    let at = -1;
-    for (let i = 0; i < group.length; i++) if (group[i].id == id) at = i;
-    if (at < 0) return false;
-    group.splice(at, 1);
-    this.removeAt(this.indexOfId.get(id));
-    if (group.length == 0) {
-      this.groups.delete(key);
-      return !key.endsWith(")"); // a base name like "x (1)" gone frees a suffix: rebuilt
-    }
-    this.renameGroup(key);
-    return true;
-  }
-
-  /** Swap-removes the child at `index`. */
-  private removeAt(index: i32): void {
-    const last = this.names.length - 1;
-    const key = foldKey(this.names[index]);
-    if (this.byKey.has(key) && this.byKey.get(key) == index) this.byKey.delete(key);
-    this.indexOfId.delete(this.ids[index]);
-    if (index != last) {
-      this.names[index] = this.names[last];
-      this.ids[index] = this.ids[last];
-      this.byKey.set(foldKey(this.names[index]), index);
-      this.indexOfId.set(this.ids[index], index);
-    }
-    this.names.pop();
-    this.ids.pop();
-  }
-
-  /** Names the group of `key` as assignUniqueNames does: the first keeps the name, then " (n)". */
-  private renameGroup(key: string): void {
-    const group = this.groups.get(key);
-    for (let i = 0; i < group.length; i++) {
-      if (!this.indexOfId.has(group[i].id)) continue;
-      const index = this.indexOfId.get(group[i].id);
-      const old = foldKey(this.names[index]);
-      if (this.byKey.has(old) && this.byKey.get(old) == index) this.byKey.delete(old);
-    }
-    // Taken names only accumulate, so each member's suffix is the next free one after the
-    // previous member's: the search goes on from there (restarting at 1 made a group of n
-    // equal names cost n² names).
-    let n = 1;
-    for (let i = 0; i < group.length; i++) {
-      const candidate = group[i];
-      let name = candidate.baseName + this.extension;
-      if (i > 0) {
-        let stem: string;
-        do {
-          stem = candidate.baseName + " (" + n.toString() + ")";
-          name = stem + this.extension;
-          n++;
-        } while (this.groups.has(foldKey(stem)) || this.byKey.has(foldKey(name)));
-      }
-      if (this.indexOfId.has(candidate.id)) {
-        const index = this.indexOfId.get(candidate.id);
-        this.names[index] = name;
-        this.byKey.set(foldKey(name), index);
-      } else {
-        this.add(name, candidate.id);
-      }
-    }
+    return this.groupOfId.has(id);
   }
 
   /** The id of the child with this name (compared as foldKey does), or null. */
   find(name: string): string | null {
     const key = foldKey(name);
     if (!this.byKey.has(key)) return null;
-    return this.ids[this.byKey.get(key)];
+    return this.byKey.get(key).candidate.id;
   }
 
-  get size(): i32 {
-    return this.names.length;
+  /** A new child. False when only a rebuild gives the right names. */
+  addCandidate(candidate: Candidate): bool {
+    if (this.groupOfId.has(candidate.id)) return false;
+    const key = candidate.key;
+    if (!this.groups.has(key)) {
+      // A new base name that ends like a suffix ("x (1)") may take a suffix another group
+      // has: rare, rebuilt.
+      if (key.endsWith(")") || this.byKey.has(key + foldKey(this.extension))) return false;
+      this.groups.set(key, new NameGroup(key));
+    }
+    const group = this.groups.get(key);
+    const at = -group.search(candidate.id) - 1;
+    const members = group.members;
+    members.push(candidate); // then moved to its place (AssemblyScript's splice cannot insert)
+    for (let i = members.length - 1; i > at; i--) members[i] = members[i - 1];
+    members[at] = candidate;
+    this.groupOfId.set(candidate.id, group);
+    this.addSlot(group);
+    return true;
+  }
+
+  /** A child gone. False when only a rebuild gives the right names. */
+  removeCandidate(id: string): bool {
+    if (!this.groupOfId.has(id)) return false;
+    const group = this.groupOfId.get(id);
+    const at = group.search(id);
+    if (at < 0) return false;
+    group.members.splice(at, 1);
+    this.groupOfId.delete(id);
+    this.removeLastSlot(group);
+    if (group.members.length == 0) {
+      this.groups.delete(group.key);
+      return !group.key.endsWith(")"); // a base name like "x (1)" gone frees a suffix: rebuilt
+    }
+    return true;
+  }
+
+  /** Names the member at the group's next position: the next free suffix after the last one. */
+  private addSlot(group: NameGroup): void {
+    const position = group.slots.length;
+    const baseName = group.members[position].baseName;
+    let suffix = 0;
+    if (position > 0) {
+      suffix = group.slots[position - 1].suffix + 1;
+      while (this.groups.has(foldKey(suffixed(baseName, suffix)))) suffix++;
+    }
+    const slot = new NameSlot(group, position, suffix, foldKey(suffixed(baseName, suffix) + this.extension));
+    group.slots.push(slot);
+    this.byKey.set(slot.key, slot);
+    slot.listed = this.listed.length;
+    this.listed.push(slot);
+  }
+
+  private removeLastSlot(group: NameGroup): void {
+    const slot = group.slots.pop();
+    if (this.byKey.has(slot.key) && this.byKey.get(slot.key) === slot) this.byKey.delete(slot.key);
+    const last = this.listed.pop();
+    if (last !== slot) {
+      this.listed[slot.listed] = last;
+      last.listed = slot.listed;
+    }
   }
 }
 
@@ -268,30 +318,5 @@ function compareCandidates(a: Candidate, b: Candidate): i32 {
  * suffix ("x (1).dcm").
  */
 export function assignUniqueNames(candidates: Array<Candidate>, extension: string): NamedChildren {
-  const sorted = candidates.slice(0);
-  sorted.sort(compareCandidates);
-  const taken = new Set<string>();
-  const extensionKey = foldKey(extension);
-  for (let i = 0; i < sorted.length; i++) taken.add(sorted[i].key + extensionKey);
-  const result = new NamedChildren();
-  result.extension = extension;
-  let previousKey = "";
-  let n = 1; // the next suffix to try in the current group (see renameGroup)
-  for (let i = 0; i < sorted.length; i++) {
-    const candidate = sorted[i];
-    const key = candidate.key;
-    let name = candidate.baseName + extension;
-    if (i == 0 || key != previousKey) n = 1;
-    else {
-      do {
-        name = candidate.baseName + " (" + n.toString() + ")" + extension;
-        n++;
-      } while (taken.has(foldKey(name)));
-      taken.add(foldKey(name));
-    }
-    previousKey = key;
-    result.add(name, candidate.id);
-    result.addToGroup(candidate);
-  }
-  return result;
+  return NamedChildren.build(candidates, extension);
 }

@@ -562,7 +562,7 @@ export class Views extends CatalogListener {
   private folderEntries(named: NamedChildren, kind: string): Array<Entry> {
     const result = new Array<Entry>();
     for (let i = 0; i < named.size; i++) {
-      result.push(new Entry(true, named.names[i], 0, "", this.folderDate(kind, named.ids[i])));
+      result.push(new Entry(true, named.nameAt(i), 0, "", this.folderDate(kind, named.idAt(i))));
     }
     return result;
   }
@@ -635,8 +635,8 @@ export class Views extends CatalogListener {
     if (list !== null) {
       const named = this.instanceNames(list, node.view == BY_UIDS);
       for (let i = 0; i < named.size; i++) {
-        const instance = list.find(named.ids[i])!;
-        result.push(new Entry(false, named.names[i], instance.fileSize, MIME_DICOM, shareDate(instance.receptionDate, this.now)));
+        const instance = list.find(named.idAt(i))!;
+        result.push(new Entry(false, named.nameAt(i), instance.fileSize, MIME_DICOM, shareDate(instance.receptionDate, this.now)));
       }
     }
     if (node.view == BY_UIDS) this.addJsonEntry(result, SERIES_JSON, "series", node.id);

@@ -232,7 +232,11 @@ async function main() {
   const builtinDir = path.join(BENCH_DIR, 'run', 'builtin');
   const pluginDir = path.join(BENCH_DIR, 'run', 'plugin');
   const builtin = await Orthanc.create(builtinDir, { options: { WebDavEnabled: true } });
-  const plugin = await Orthanc.create(pluginDir, { options: { WebDavEnabled: false, Plugins: [PLUGIN, floorPlugin] } });
+  // BENCH_MODULE_INSTANCES sets the plugin's ModuleInstances (README: several instances).
+  const moduleInstances = Number(process.env.BENCH_MODULE_INSTANCES ?? 0);
+  const pluginOptions = { WebDavEnabled: false, Plugins: [PLUGIN, floorPlugin] };
+  if (moduleInstances > 0) pluginOptions.WebDavShare = { ModuleInstances: moduleInstances };
+  const plugin = await Orthanc.create(pluginDir, { options: pluginOptions });
   copyDatabase(dbDir, path.join(builtinDir, 'db'));
   copyDatabase(dbDir, path.join(pluginDir, 'db'));
   log(`archive ready in ${ms(performance.now() - archiveStarted)} (copied for both Orthancs)`);

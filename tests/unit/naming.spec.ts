@@ -81,36 +81,52 @@ describe("assignUniqueNames", () => {
 /** Every child's name, "name=id" sorted, to compare two NamedChildren. */
 function describeNames(named: NamedChildren): string {
   const lines = new Array<string>();
-  for (let i = 0; i < named.size; i++) lines.push(named.names[i] + "=" + named.ids[i]);
+  for (let i = 0; i < named.size; i++) lines.push(named.nameAt(i) + "=" + named.idAt(i));
   lines.sort();
   return lines.join("\n");
 }
 
+/**
+ * 120 equal names (differing in case), plus base names that look like their suffixes ("X (3)",
+ * "x (7)"), added in a scrambled order, then half removed: after each step the names must be
+ * those assignUniqueNames gives the same children. Returns how many steps asked for a rebuild.
+ */
+function churnGroup(extension: string): i32 {
+  const all = new Array<Candidate>();
+  for (let i = 0; i < 120; i++) all.push(new Candidate(i % 3 == 0 ? "x" : "X", "id-" + ((i * 37) % 120).toString().padStart(3, "0")));
+  const present = new Array<Candidate>();
+  present.push(new Candidate("X (3)", "z-1"));
+  present.push(new Candidate("x (7)", "z-2"));
+  const incremental = assignUniqueNames(present, extension);
+  let rebuilds = 0;
+  for (let i = 0; i < all.length; i++) {
+    if (!incremental.addCandidate(all[i])) rebuilds++;
+    present.push(all[i]);
+    expect(describeNames(incremental)).toBe(describeNames(assignUniqueNames(present, extension)));
+  }
+  for (let i = 0; i < 60; i++) {
+    const gone = present[2 + i]; // every other one of the equal names, as the list shrinks
+    if (!incremental.removeCandidate(gone.id)) rebuilds++;
+    present.splice(present.indexOf(gone), 1);
+    expect(describeNames(incremental)).toBe(describeNames(assignUniqueNames(present, extension)));
+  }
+  expect(incremental.find("X (3)" + extension)).toBe("z-1");
+  expect(incremental.size).toBe(62);
+  return rebuilds;
+}
+
 describe("NamedChildren kept up to date child by child", () => {
   it("names a large group of equal names, with suffix-like names among them, as a rebuild does", () => {
-    // 120 equal names, plus base names that look like their suffixes ("X (3)", "x (7)"),
-    // added in a scrambled order then half removed: after each step the names must be those
-    // assignUniqueNames gives the same children.
-    const all = new Array<Candidate>();
-    for (let i = 0; i < 120; i++) all.push(new Candidate(i % 3 == 0 ? "x" : "X", "id-" + ((i * 37) % 120).toString().padStart(3, "0")));
-    const present = new Array<Candidate>();
-    const incremental = assignUniqueNames([new Candidate("X (3)", "z-1"), new Candidate("x (7)", "z-2")], "");
-    present.push(new Candidate("X (3)", "z-1"));
-    present.push(new Candidate("x (7)", "z-2"));
-    let rebuilds = 0;
-    for (let i = 0; i < all.length; i++) {
-      if (!incremental.addCandidate(all[i])) rebuilds++;
-      present.push(all[i]);
-      expect(describeNames(incremental)).toBe(describeNames(assignUniqueNames(present, "")));
-    }
-    for (let i = 0; i < 60; i++) {
-      const gone = present[2 + i * 2 - i]; // every other one of the equal names
-      if (!incremental.removeCandidate(gone.id)) rebuilds++;
-      present.splice(present.indexOf(gone), 1);
-      expect(describeNames(incremental)).toBe(describeNames(assignUniqueNames(present, "")));
-    }
-    expect(rebuilds).toBe(0);
-    expect(incremental.find("X (3)")).toBe("z-1");
-    expect(incremental.size).toBe(62);
+    expect(churnGroup("")).toBe(0);
+    expect(churnGroup(".dcm")).toBe(0);
+  });
+  it("asks for a rebuild when a name like a suffix comes or goes", () => {
+    const named = assignUniqueNames([new Candidate("x", "1"), new Candidate("x", "2")], "");
+    expect(named.find("x (1)")).toBe("2");
+    expect(named.addCandidate(new Candidate("x (1)", "3"))).toBe(false);
+    const rebuilt = assignUniqueNames([new Candidate("x", "1"), new Candidate("x", "2"), new Candidate("x (1)", "3")], "");
+    expect(rebuilt.find("x (1)")).toBe("3");
+    expect(rebuilt.find("x (2)")).toBe("2");
+    expect(rebuilt.removeCandidate("3")).toBe(false);
   });
 });
