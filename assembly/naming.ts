@@ -58,10 +58,31 @@ export function truncateUtf8(text: string, maxBytes: i32): string {
 }
 
 /**
+ * Whether sanitizeName would return `raw` unchanged, decided without building anything: true of
+ * nearly every DICOM value, and names are made for every child of every folder listed.
+ */
+function isAlreadySafe(raw: string): bool {
+  const length = raw.length;
+  if (length == 0 || length > MAX_NAME_BYTES / 4) return false; // long ones: the byte cap decides
+  const first = raw.charCodeAt(0);
+  const last = raw.charCodeAt(length - 1);
+  if (isSpace(first) || isSpace(last) || last == 0x2e) return false;
+  for (let i = 0; i < length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code > 0x7f) return false; // non-ASCII (surrogates, asciiOnly): the full path
+    if (isForbidden(code)) return false;
+  }
+  const dot = raw.indexOf(".");
+  const stemLength = dot < 0 ? length : dot;
+  return (stemLength != 3 && stemLength != 4) || !isReservedDeviceName(raw);
+}
+
+/**
  * Turns a raw value (a template already filled in) into a safe name.
  * `asciiOnly` drops every non-ASCII character, as the built-in share does.
  */
 export function sanitizeName(raw: string, asciiOnly: bool): string {
+  if (isAlreadySafe(raw)) return raw;
   const parts = new Array<string>();
   let i = 0;
   while (i < raw.length) {
