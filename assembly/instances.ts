@@ -1,6 +1,6 @@
 // The instances of a series, fetched when the series is first needed and kept in a cache
 // bounded by a total number of instances (configuration "MaxCachedInstances"). The least
-// recently used series leave first. Entries are checked again after a NewInstance change.
+// recently used series leave first. A list is read again after a NewInstance change in its series.
 import { NamedChildren } from "./naming";
 
 /** Lists at least this long get a map by id (and views.ts keeps their names). */
@@ -18,6 +18,8 @@ export class Instance {
 export class InstanceList {
   /** The change sequence number up to which this list is known to be complete. */
   checkedAtSeq: i64 = 0;
+  /** An instance arrived in this series since the list was read: read it again when needed. */
+  stale: bool = false;
   lastUse: u64 = 0;
   /** The file names views.ts gives (by Orthanc id, by SOPInstanceUID), kept with big lists. */
   namesById: NamedChildren | null = null;
@@ -80,6 +82,11 @@ export class InstanceCache {
     this.lists.set(list.seriesId, list);
     this.total += list.instances.length;
     this.evict(list.seriesId);
+  }
+
+  /** The list of `seriesId`, if cached, is read again when next needed. */
+  markStale(seriesId: string): void {
+    if (this.lists.has(seriesId)) this.lists.get(seriesId).stale = true;
   }
 
   drop(seriesId: string): void {

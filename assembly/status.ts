@@ -50,6 +50,7 @@ export function formatStatus(version: string, config: Config, catalog: Catalog, 
     "\"CachedSeries\":" + cache.seriesCount.toString() + "," +
     "\"CachedInstances\":" + cache.total.toString() + "," +
     "\"MaxCachedInstances\":" + cache.maxInstances.toString() + "," +
+    "\"InstanceListsRead\":" + sync.instanceListsRead.toString() + "," +
     "\"LastChangeSeq\":" + sync.lastSeq.toString() + "," +
     "\"LastSync\":" + jsonString(sync.lastSyncAt > 0 ? formatShareDate(sync.lastSyncAt) : "") + "," +
     "\"CatalogLoadMs\":" + (<i64>Math.round(sync.loadMs)).toString() + "," +

@@ -5,7 +5,8 @@
 //   Orthanc's change callback, and a periodic cheap reconciliation (counts from /statistics,
 //   then the id lists only when a count differs) catches what another Orthanc sharing the
 //   database deleted.
-// It also fetches the instances of a series for the views (the ResourceSource).
+// It also fetches the instances of a series for the views (the ResourceSource), and reads a
+// cached list again when the change log shows a new instance in that series.
 import { JSON } from "assemblyscript-json/assembly";
 import { Catalog, Patient, Study, Series, PATIENT_RULE_TAGS, STUDY_RULE_TAGS } from "./catalog";
 import { Instance, InstanceCache, InstanceList } from "./instances";
@@ -115,11 +116,16 @@ export function seriesFromJson(o: JSON.Obj): Series {
     text(t, "SeriesInstanceUID"), text(o, "LastUpdate"));
 }
 
+/** New instances in one sync looked up one by one to find their series (see seriesGrown). */
+const MAX_NEW_INSTANCE_LOOKUPS = 32;
+
 export class Synchronizer extends ResourceSource {
   loaded: bool = false;
   lastSeq: i64 = 0;
-  /** The newest change that may have added an instance to a series we hold in the cache. */
+  /** After a bulk import: cached lists checked before this change sequence are read again. */
   newInstanceSeq: i64 = 0;
+  /** Instance lists read from Orthanc (the status route shows it). */
+  instanceListsRead: i32 = 0;
   loadMs: f64 = 0;
   lastSyncAt: f64 = 0;
   lastReconcileAt: f64 = 0;
@@ -202,6 +208,8 @@ export class Synchronizer extends ResourceSource {
     const patients = new Set<string>();
     const studies = new Set<string>();
     const series = new Set<string>();
+    const newInstances = new Array<string>();
+    let newestInstanceSeq: i64 = 0;
     for (;;) {
       const raw = restGet("/changes?since=" + this.lastSeq.toString() + "&limit=" + PAGE.toString());
       // Nearly every request finds no change: read that answer without building its JSON tree
@@ -221,10 +229,11 @@ export class Synchronizer extends ResourceSource {
           const change = <JSON.Obj>items[i];
           const level = text(change, "ResourceType");
           const id = text(change, "ID");
-          if (level == "Instance" || text(change, "ChangeType") == "NewChildInstance") {
-            // A series may have grown: cached instance lists are checked again. The parents'
-            // LastUpdate is refreshed by their Stable* change, not at every instance.
-            this.newInstanceSeq = integer(change, "Seq");
+          if (level == "Instance") {
+            // A series has grown: its cached instance list is checked again (below). The
+            // parents' LastUpdate is refreshed by their Stable* change, not at every instance.
+            newInstances.push(id);
+            newestInstanceSeq = integer(change, "Seq");
           } else if (level == "Patient") patients.add(id);
           else if (level == "Study") studies.add(id);
           else if (level == "Series") series.add(id);
@@ -242,7 +251,27 @@ export class Synchronizer extends ResourceSource {
     for (let i = 0; i < s.length; i++) this.refetch("studies", s[i]);
     const e = series.values();
     for (let i = 0; i < e.length; i++) this.refetch("series", e[i]);
+    this.seriesGrown(newInstances, newestInstanceSeq);
     this.lastSyncAt = nowMs();
+  }
+
+  /**
+   * New instances: the change log names only the instance, so each is looked up to find the
+   * series whose cached list must be read again. Checking every cached list instead, as the
+   * first version did, made every upload cost each series listed afterwards a refetch (under a
+   * browsing load with uploads, most of the module's time). A bulk import (more than
+   * MAX_NEW_INSTANCE_LOOKUPS in one sync) checks every list again instead of looking each up.
+   */
+  private seriesGrown(instanceIds: Array<string>, newestSeq: i64): void {
+    if (instanceIds.length == 0 || this.cache.seriesCount == 0) return;
+    if (instanceIds.length > MAX_NEW_INSTANCE_LOOKUPS) {
+      this.newInstanceSeq = newestSeq;
+      return;
+    }
+    for (let i = 0; i < instanceIds.length; i++) {
+      const o = parseObject(restGet("/instances/" + instanceIds[i]));
+      if (o !== null) this.cache.markStale(text(o, "ParentSeries")); // gone: its Deleted event says so
+    }
   }
 
   /** A Deleted event queued by the shim. level: 0 patient, 1 study, 2 series, 3 instance. */
@@ -304,7 +333,8 @@ export class Synchronizer extends ResourceSource {
   instancesOf(seriesId: string): InstanceList | null {
     if (!this.catalog.series.has(seriesId)) return null;
     const cached = this.cache.get(seriesId);
-    if (cached !== null && cached.checkedAtSeq >= this.newInstanceSeq) return cached;
+    if (cached !== null && !cached.stale && cached.checkedAtSeq >= this.newInstanceSeq) return cached;
+    this.instanceListsRead++;
     const answer = parseArray(restGet("/series/" + seriesId + "/instances"));
     if (answer === null) {
       this.cache.drop(seriesId);

@@ -195,6 +195,28 @@ test('a series that grows shows its new instance', async () => {
   assert.equal(again.entries.length, before_.entries.length);
 });
 
+test('an instance arriving in one series makes only that series be read again', async () => {
+  const knee = files[3].tags; // a series of its own
+  const other = files.find((f) => f.tags.SeriesInstanceUID !== knee.SeriesInstanceUID).tags;
+  const kneePath = ['by-uids', knee.StudyInstanceUID, knee.SeriesInstanceUID];
+  const otherPath = ['by-uids', other.StudyInstanceUID, other.SeriesInstanceUID];
+  await dav.propfind(kneePath);
+  const otherBefore = await dav.propfind(otherPath); // both lists cached now
+  const reads = async () => (await orthanc.rest('GET', '/webdav-share/status')).InstanceListsRead;
+  const start = await reads();
+  await dav.propfind(otherPath);
+  assert.equal(await reads(), start, 'a cached list is not read again without a change');
+  const uid = newUid();
+  const added = await orthanc.upload(makeInstance({ ...knee, SOPInstanceUID: uid, InstanceNumber: '3' }));
+  const otherAfter = await dav.propfind(otherPath);
+  assert.deepEqual(names(otherAfter.entries), names(otherBefore.entries));
+  assert.equal(await reads(), start, 'the other series is served from its cached list');
+  const kneeAfter = await dav.propfind(kneePath);
+  assert.equal(await reads(), start + 1, 'the grown series is read again, once');
+  assert.ok(names(kneeAfter.entries).includes(`${uid}.dcm`), 'the new instance is listed');
+  await orthanc.rest('DELETE', `/instances/${added.ID}`);
+});
+
 test('writes in the DICOM views are refused by default: nothing changes', async () => {
   const before_ = await orthanc.rest('GET', '/statistics');
   const del = await dav.request('DELETE', ['by-studies']);
