@@ -3,7 +3,7 @@
 //   (A) built-in: WebDavEnabled true, no plugin, share at /webdav;
 //   (B) WebDavEnabled false, the plugin (share at /webdav) and the floor (at /floor).
 // Environment: BENCH_STUDIES (default 10000; the first argument wins), BENCH_REPS (requests
-// per case and target, 24), BENCH_WALKS (full walks per target, 2), BENCH_SAMPLE (folders the
+// per case and target, 24), BENCH_WALKS (full walks per target, 1), BENCH_SAMPLE (folders the
 // built-in walks, 300); BENCH_UPLOAD_FILES, BENCH_UPLOAD_ROUNDS, BENCH_UPLOAD_LOCKS (bench/uploads.js);
 // BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS (bench/load.js); BENCH_SCALE_INSTANCES,
 // BENCH_SCALE_POSTGRES_MAX (bench/scale.js); BENCH_ONLY=load or BENCH_ONLY=scale runs that case alone,
@@ -27,7 +27,7 @@ import { benchScale } from './scale.js';
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
 const INSTANCES_PER_STUDY = Number(process.env.BENCH_INSTANCES_PER_STUDY ?? 0) || null;
 const REPS = Number(process.env.BENCH_REPS ?? 24); // a multiple of 6: every order of the 3 targets
-const WALKS = Number(process.env.BENCH_WALKS ?? 2);
+const WALKS = Number(process.env.BENCH_WALKS ?? 1);
 const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 300);
 const CONCURRENCY = 8;
 const SHARE_ROOT = '/webdav';
