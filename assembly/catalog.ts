@@ -50,13 +50,14 @@ export class Series {
   ) {}
 }
 
-function removeFrom(list: Array<string>, id: string): void {
+/** Removes `id` from a list of ids, if there. */
+export function removeFrom(list: Array<string>, id: string): void {
   const at = list.indexOf(id);
   if (at >= 0) list.splice(at, 1);
 }
 
 /** Adds `id` unless the list has it already. */
-function addTo(list: Array<string>, id: string): void {
+export function addTo(list: Array<string>, id: string): void {
   if (list.indexOf(id) < 0) list.push(id);
 }
 

@@ -301,11 +301,13 @@ export class NamedChildren {
     const position = group.slots.length;
     const baseName = group.members[position].baseName;
     let suffix = 0;
+    let stem = baseName;
     if (position > 0) {
       suffix = group.slots[position - 1].suffix + 1;
-      while (this.groups.has(foldKey(suffixed(baseName, suffix)))) suffix++;
+      stem = suffixed(baseName, suffix);
+      while (this.groups.has(foldKey(stem))) stem = suffixed(baseName, ++suffix);
     }
-    const slot = new NameSlot(group, position, suffix, foldKey(suffixed(baseName, suffix) + this.extension));
+    const slot = new NameSlot(group, position, suffix, foldKey(stem + this.extension));
     group.slots.push(slot);
     this.byKey.set(slot.key, slot);
     slot.listed = this.listed.length;

@@ -7,7 +7,7 @@
 // Where the built-in is wrong, this is right: a path that does not exist resolves to null
 // (answered 404) at every depth, and studies without a valid StudyDate are listed in
 // by-dates/NO_DATE_FOLDER instead of vanishing.
-import { Catalog, CatalogChange, CatalogListener, Patient, Study, Series } from "./catalog";
+import { Catalog, CatalogChange, CatalogListener, Patient, Study, Series, addTo, removeFrom } from "./catalog";
 import { Config } from "./config";
 import { InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
@@ -94,11 +94,6 @@ function dateFolderOf(study: Study): string {
   return month === null ? NO_DATE_FOLDER : month;
 }
 
-function removeId(list: Array<string>, id: string): void {
-  const at = list.indexOf(id);
-  if (at >= 0) list.splice(at, 1);
-}
-
 /**
  * The by-dates tree: month folders per year, studies per month. Kept up to date study by
  * study; the date of a folder (its newest study) is computed when asked and remembered until
@@ -122,7 +117,7 @@ class DateIndex {
     this.folderDates.clear();
     const folder = dateFolderOf(study);
     if (folder == NO_DATE_FOLDER) {
-      if (!this.undated.includes(study.id)) this.undated.push(study.id);
+      addTo(this.undated, study.id);
       return;
     }
     const year = folder.substring(0, 4);
@@ -131,8 +126,7 @@ class DateIndex {
       this.months.set(folder, new Array<string>());
       this.years.get(year).push(folder);
     }
-    const studies = this.months.get(folder);
-    if (!studies.includes(study.id)) studies.push(study.id);
+    addTo(this.months.get(folder), study.id);
   }
 
   /** `study` as it was when added (its date says where it is). */
@@ -140,18 +134,18 @@ class DateIndex {
     this.folderDates.clear();
     const folder = dateFolderOf(study);
     if (folder == NO_DATE_FOLDER) {
-      removeId(this.undated, study.id);
+      removeFrom(this.undated, study.id);
       return;
     }
     if (!this.months.has(folder)) return;
     const studies = this.months.get(folder);
-    removeId(studies, study.id);
+    removeFrom(studies, study.id);
     if (studies.length > 0) return;
     this.months.delete(folder);
     const year = folder.substring(0, 4);
     if (!this.years.has(year)) return;
     const months = this.years.get(year);
-    removeId(months, folder);
+    removeFrom(months, folder);
     if (months.length == 0) this.years.delete(year);
   }
 
