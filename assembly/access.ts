@@ -15,6 +15,7 @@
 import { JSON } from "assemblyscript-json/assembly";
 import { decode as decodeBase64 } from "as-base64/assembly";
 import { Study, RULE_TAGS } from "./catalog";
+import { UPLOADS } from "./views";
 
 export const RIGHT_READ: i32 = 1;
 export const RIGHT_UPLOAD: i32 = 2;
@@ -389,7 +390,7 @@ export function decideRequest(rules: AccessRules, method: i32, uri: string, auth
     } else if (method == METHOD_GET) {
       allowed = true;
     } else {
-      const inUploads = below.length > 1 && below[0] == "uploads";
+      const inUploads = below.length > 1 && below[0] == UPLOADS;
       if (method == METHOD_PUT) allowed = inUploads && uploadAllowed && profile.may(RIGHT_UPLOAD);
       else if (method == METHOD_DELETE) {
         allowed = inUploads ? uploadAllowed && profile.may(RIGHT_UPLOAD) : deleteAllowed && profile.may(RIGHT_DELETE);
