@@ -15,7 +15,7 @@
 import { JSON } from "assemblyscript-json/assembly";
 import { decode as decodeBase64 } from "as-base64/assembly";
 import { Study, RULE_TAGS } from "./catalog";
-import { UPLOADS } from "./views";
+import { UPLOADS } from "./uploads";
 
 export const RIGHT_READ: i32 = 1;
 export const RIGHT_UPLOAD: i32 = 2;

@@ -97,7 +97,8 @@ export const REPORT_SUFFIX = ".error.txt";
 class RestoredPlace {
   constructor(public parent: UploadEntry, public name: string) {}
 }
-const UPLOADS_NAME = "uploads";
+/** The folder of the share that takes uploads (views.ts shows it, access.ts guards it). */
+export const UPLOADS = "uploads";
 
 /**
  * The record the shim stores with a staged file: the path below uploads/, preceded by its
@@ -148,7 +149,7 @@ export class Uploads {
   /** The uploads/ folder as `owner` sees it. */
   rootOf(owner: string): UploadEntry {
     if (this.roots.has(owner)) return this.roots.get(owner);
-    const root = new UploadEntry(EntryKind.Folder, UPLOADS_NAME, null, "", 0);
+    const root = new UploadEntry(EntryKind.Folder, UPLOADS, null, "", 0);
     root.owner = owner;
     this.roots.set(owner, root);
     return root;
@@ -159,7 +160,7 @@ export class Uploads {
 
   /** The entry at `path` (path[0] is "uploads"), or null. */
   find(path: Array<string>, owner: string = ""): UploadEntry | null {
-    if (path.length < 1 || path[0] != UPLOADS_NAME) return null;
+    if (path.length < 1 || path[0] != UPLOADS) return null;
     let at = this.rootOf(owner);
     for (let i = 1; i < path.length; i++) {
       if (!at.isFolder || !at.children.has(path[i])) return null;
@@ -184,7 +185,7 @@ export class Uploads {
   }
 
   private validPath(path: Array<string>): bool {
-    if (path.length < 2 || path[0] != UPLOADS_NAME) return false;
+    if (path.length < 2 || path[0] != UPLOADS) return false;
     for (let i = 1; i < path.length; i++) if (!isAcceptableName(path[i])) return false;
     return true;
   }
@@ -249,7 +250,7 @@ export class Uploads {
     const decoded = decodeRecord(record);
     if (decoded === null) return null;
     const parts = decoded.path.split("/");
-    parts.unshift(UPLOADS_NAME);
+    parts.unshift(UPLOADS);
     if (!this.validPath(parts)) return null;
     const parent = this.folders(parts, parts.length - 1, date, now, decoded.owner);
     return parent === null ? null : new RestoredPlace(parent, parts[parts.length - 1]);

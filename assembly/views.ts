@@ -13,12 +13,12 @@ import { InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
 import { ByteWriter, writeListingEntry } from "./wire";
 import { Profile, RIGHT_UPLOAD } from "./access";
+import { UPLOADS } from "./uploads";
 
 export const BY_PATIENTS = "by-patients";
 export const BY_STUDIES = "by-studies";
 export const BY_DATES = "by-dates";
 export const BY_UIDS = "by-uids";
-export const UPLOADS = "uploads";
 export const STUDY_JSON = "study.json";
 export const SERIES_JSON = "series.json";
 export const NO_DATE_FOLDER = "No study date";
