@@ -270,6 +270,23 @@ static void retire(entry_t* entry) {
 
 /* ---- opening: index what a previous run left ---- */
 
+/* Continues `crc` over `size` bytes of `fd` at `offset`, read a piece at a time: a staged upload
+ * can be larger than the memory one would give it, and a failed allocation must not look like
+ * a torn record (everything after it in the segment would be dropped). Start-up only. */
+#define CRC_PIECE (1u << 16)
+static uint8_t piece_[CRC_PIECE];
+static int crc_of_range(int fd, uint64_t offset, uint64_t size, uint32_t* crc) {
+  uint8_t* piece = piece_;
+  while (size > 0) {
+    uint64_t n = size < CRC_PIECE ? size : CRC_PIECE;
+    if (pread_all(fd, piece, n, offset) != 0) return -1;
+    *crc = crc_update(*crc, piece, n);
+    offset += n;
+    size -= n;
+  }
+  return 0;
+}
+
 /* Reads the records of one segment; returns how many are live. A record that is incomplete or
  * fails its CRC ends the segment: it is the tail of a write that a crash interrupted, never
  * answered with 201. */
@@ -282,16 +299,16 @@ static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
     uint64_t dataSize = get_u64(header + 8);
     uint64_t bodySize = (uint64_t)idSize + recordSize + dataSize;
     if (get_u32(header) != RECORD_MAGIC || idSize == 0 || idSize > MAX_ID || bodySize > fileSize - at - HEADER_SIZE) break;
-    uint8_t* body = malloc(bodySize);
-    if (body == NULL || pread_all(segment->fd, body, bodySize, at + HEADER_SIZE) != 0 ||
-        crc_update(crc_update(0, header + 5, 19), body, bodySize) != get_u32(header + 24)) {
-      free(body);
+    uint32_t crc = crc_update(0, header + 5, 19);
+    char id[MAX_ID + 1];
+    if (crc_of_range(segment->fd, at + HEADER_SIZE, bodySize, &crc) != 0 || crc != get_u32(header + 24) ||
+        pread_all(segment->fd, id, idSize, at + HEADER_SIZE) != 0) {
       break;
     }
+    id[idSize] = '\0';
     entry_t* entry = calloc(1, sizeof *entry);
     if (header[AT_STATE] == STATE_LIVE && entry != NULL) {
-      memcpy(entry->id, body, idSize);
-      entry->id[idSize] = '\0';
+      memcpy(entry->id, id, (size_t)idSize + 1);
       if (valid_id(entry->id) && find(entry->id) == NULL) {
         uint64_t bits = get_u64(header + 16);
         memcpy(&entry->mtimeMs, &bits, sizeof bits);
@@ -305,7 +322,6 @@ static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
       }
     }
     free(entry);
-    free(body);
     at += HEADER_SIZE + bodySize;
   }
   return segment->live;
