@@ -475,7 +475,6 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
       }
     }
     guest_buffer_free(&deleted);
-    return result;
   }
   return result;
 }
