@@ -18,22 +18,13 @@ import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { mountDavfs, run, succeeded } from '../lib/davfs.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
+import { until } from '../lib/until.js';
 
 let orthanc;
 let dav;
 let tmp; // scratch: source trees, mount points, davfs2 caches and configurations
 const mounts = {}; // 'locks' (davfs2's default use_locks 1) and 'nolocks' (use_locks 0)
 let studies; // the archive rm -r works on: { keep, remove, other } -> { id, instances: [ids] }
-
-async function until(what, check, seconds = 20) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const status = () => orthanc.rest('GET', '/webdav-share/status');
 

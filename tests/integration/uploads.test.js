@@ -11,6 +11,7 @@ import { Orthanc } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, makeDeeplyNested, newUid } from '../lib/dicom.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
+import { until } from '../lib/until.js';
 
 let orthanc;
 let dav;
@@ -26,16 +27,6 @@ before(async () => {
 after(async () => {
   await orthanc?.stop();
 });
-
-async function until(what, check, seconds = 40) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const sopUids = () => orthanc.sopInstanceUids();
 
