@@ -15,7 +15,7 @@ import { Orthanc } from '../tests/lib/orthanc.js';
 import { build, ROOT } from '../scripts/build.js';
 import { copyDatabase, ensureArchive } from './archive.js';
 import { davUrl } from './dav.js';
-import { startPluginOrthanc } from './measure.js';
+import { drain, startPluginOrthanc } from './measure.js';
 
 const STUDIES = Number(process.env.BENCH_STUDIES ?? 10000);
 const INSTANCES_PER_STUDY = Number(process.env.BENCH_INSTANCES_PER_STUDY ?? 0) || null;
@@ -52,7 +52,7 @@ function cpuSeconds(pid) {
 
 async function request(url) {
   const answer = await fetch(url, { method: 'PROPFIND', headers: { Depth: DEPTH } });
-  if (answer.body) for await (const chunk of answer.body) void chunk;
+  await drain(answer);
   if (answer.status !== 207) throw new Error(`PROPFIND ${url}: ${answer.status}`);
 }
 

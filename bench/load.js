@@ -11,6 +11,7 @@
 // Environment: BENCH_LOAD_SECONDS (60; 0 skips the case), BENCH_LOAD_CLIENTS (32).
 import { davUrl } from './dav.js';
 import { prng } from './archive.js';
+import { drain } from './measure.js';
 import { makeInstance, newUid } from '../tests/lib/dicom.js';
 
 export const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
@@ -22,10 +23,6 @@ const EXPECTED = { 'PROPFIND 1': 207, 'PROPFIND 0': 207, GET: 200, PUT: 201 };
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function drain(answer) {
-  if (answer.body) for await (const chunk of answer.body) void chunk;
 }
 
 /** One target under load; `files` are instance paths, `folders` folder paths (components). */

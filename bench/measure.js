@@ -26,7 +26,7 @@ export function permutations(items) {
 }
 
 /** Reads an answer's body to its end without keeping it; returns its length. */
-async function drain(answer) {
+export async function drain(answer) {
   let bytes = 0;
   if (answer.body) for await (const chunk of answer.body) bytes += chunk.byteLength;
   return bytes;
