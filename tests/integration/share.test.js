@@ -7,6 +7,7 @@ import { WebDav } from '../lib/webdav.js';
 import { fixtureArchive } from '../lib/fixtures.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
+import { until } from '../lib/until.js';
 
 let orthanc;
 let dav;
@@ -166,7 +167,12 @@ test('a path that does not exist answers 404 in every view, at every depth', asy
   }
 });
 
-test('a study added or deleted through the REST API shows or disappears on the next request', async () => {
+// Additions come from the change log, read at every request. Deletions come from Orthanc's
+// change callback, which runs on Orthanc's change thread after the DELETE is answered: the
+// next request may come a moment before it.
+const deletionReported = (what, check) => until(what, check, 5);
+
+test('a study added or deleted through the REST API shows at the next request, and goes once Orthanc reports the deletion', async () => {
   const tags = { PatientID: 'NEW1', PatientName: 'Fresh^Patient', StudyInstanceUID: newUid(), SeriesInstanceUID: newUid(), StudyDate: '20220101', StudyDescription: 'Fresh', Modality: 'MR', SeriesDescription: 'S' };
   const added = await orthanc.upload(makeInstance(tags));
   const listing = await dav.propfind(['by-studies']);
@@ -174,6 +180,8 @@ test('a study added or deleted through the REST API shows or disappears on the n
   const uids = await dav.propfind(['by-uids', tags.StudyInstanceUID]);
   assert.equal(uids.status, 207);
   await orthanc.rest('DELETE', `/studies/${added.ParentStudy}`);
+  await deletionReported('the study to leave by-studies/',
+    async () => !names((await dav.propfind(['by-studies'])).entries).includes('NEW1 - Fresh^Patient - Fresh'));
   const after = await dav.propfind(['by-studies']);
   assert.ok(!names(after.entries).includes('NEW1 - Fresh^Patient - Fresh'));
   assert.equal((await dav.propfind(['by-uids', tags.StudyInstanceUID])).status, 404);
@@ -191,6 +199,7 @@ test('a series that grows shows its new instance', async () => {
   assert.equal(after_.entries.length, before_.entries.length + 1);
   assert.ok(names(after_.entries).includes(`${extra.SOPInstanceUID}.dcm`));
   await orthanc.rest('DELETE', `/instances/${added.ID}`);
+  await deletionReported('the instance to leave the series', async () => (await dav.propfind(path_)).entries.length === before_.entries.length);
   const again = await dav.propfind(path_);
   assert.equal(again.entries.length, before_.entries.length);
 });
