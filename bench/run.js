@@ -149,7 +149,13 @@ async function measure(builtin, plugin, manifest) {
   ];
   const [, pluginTarget, floorTarget] = targets;
   const { folders, files, sample, coldWalkMs, entryCount, checks, rss } = await exploreShare(targets, plugin);
-  if (process.env.BENCH_ONLY === 'load') return { load: await runLoad(builtin, plugin, folders, files) };
+  if (process.env.BENCH_ONLY === 'load') {
+    const memoryBefore = (await plugin.rest('GET', '/webdav-share/status')).ModuleMemoryBytes;
+    const result = { load: await runLoad(builtin, plugin, folders, files) };
+    const memoryAfter = (await plugin.rest('GET', '/webdav-share/status')).ModuleMemoryBytes;
+    log(`plugin: module memory ${mb(memoryBefore)} after the first walk, ${mb(memoryAfter)} after the load`);
+    return result;
+  }
 
   const cases = requestCases(manifest);
   const folderKeys = new Set(folders.map(pathKey));
@@ -161,6 +167,8 @@ async function measure(builtin, plugin, manifest) {
   log(`requests (${REPS} each, alternating built-in, plugin, floor):`);
   const requests = (await alternate(cases, targets, REPS, log)).map((r, i) => ({ ...r, method: cases[i].method }));
 
+  const moduleMemory = async () => mb((await plugin.rest('GET', '/webdav-share/status')).ModuleMemoryBytes);
+  log(`plugin: module memory ${await moduleMemory()} after the requests`);
   log(`walks (${WALKS} rounds: the sample on all three, then full walks of plugin and floor):`);
   const walks = { sample: { builtin: [], plugin: [], floor: [] }, full: { plugin: [], floor: [] } };
   const orders = permutations(targets);
@@ -176,10 +184,12 @@ async function measure(builtin, plugin, manifest) {
       const r = await timedWalk(target.root, folders, CONCURRENCY);
       walks.full[target.name].push(r.ms);
       walkFailures += r.failures;
-      log(`  round ${w + 1}, full walk ${target.name}: ${ms(r.ms)}`);
+      log(`  round ${w + 1}, full walk ${target.name}: ${ms(r.ms)}${target === pluginTarget ? `; module memory ${await moduleMemory()}` : ''}`);
     }
   }
 
+  // Read before the load, whose uploads add studies and push lists out of the cache.
+  const statusAfterWalks = await plugin.rest('GET', '/webdav-share/status');
   const underLoad = await runLoad(builtin, plugin, folders, files);
   return {
     underLoad,
@@ -195,6 +205,7 @@ async function measure(builtin, plugin, manifest) {
       ...rss,
       pluginRss: rssBytes(plugin.process.pid),
       builtinRss: rssBytes(builtin.process.pid),
+      statusAfterWalks,
       finalStatus: await plugin.rest('GET', '/webdav-share/status'),
     },
   };
