@@ -149,11 +149,12 @@ async function measure(builtin, plugin, manifest) {
   ];
   const [, pluginTarget, floorTarget] = targets;
   const { folders, files, sample, coldWalkMs, entryCount, checks, rss } = await exploreShare(targets, plugin);
+  const pluginStatus = () => plugin.rest('GET', '/webdav-share/status');
+  const moduleMemory = async () => mb((await pluginStatus()).ModuleMemoryBytes);
   if (process.env.BENCH_ONLY === 'load') {
-    const memoryBefore = (await plugin.rest('GET', '/webdav-share/status')).ModuleMemoryBytes;
+    const memoryBefore = await moduleMemory();
     const result = { load: await runLoad(builtin, plugin, folders, files) };
-    const memoryAfter = (await plugin.rest('GET', '/webdav-share/status')).ModuleMemoryBytes;
-    log(`plugin: module memory ${mb(memoryBefore)} after the first walk, ${mb(memoryAfter)} after the load`);
+    log(`plugin: module memory ${memoryBefore} after the first walk, ${await moduleMemory()} after the load`);
     return result;
   }
 
@@ -167,7 +168,6 @@ async function measure(builtin, plugin, manifest) {
   log(`requests (${REPS} each, alternating built-in, plugin, floor):`);
   const requests = (await alternate(cases, targets, REPS, log)).map((r, i) => ({ ...r, method: cases[i].method }));
 
-  const moduleMemory = async () => mb((await plugin.rest('GET', '/webdav-share/status')).ModuleMemoryBytes);
   log(`plugin: module memory ${await moduleMemory()} after the requests`);
   log(`walks (${WALKS} rounds: the sample on all three, then full walks of plugin and floor):`);
   const walks = { sample: { builtin: [], plugin: [], floor: [] }, full: { plugin: [], floor: [] } };
@@ -189,7 +189,7 @@ async function measure(builtin, plugin, manifest) {
   }
 
   // Read before the load, whose uploads add studies and push lists out of the cache.
-  const statusAfterWalks = await plugin.rest('GET', '/webdav-share/status');
+  const statusAfterWalks = await pluginStatus();
   const underLoad = await runLoad(builtin, plugin, folders, files);
   return {
     underLoad,
@@ -206,7 +206,7 @@ async function measure(builtin, plugin, manifest) {
       pluginRss: rssBytes(plugin.process.pid),
       builtinRss: rssBytes(builtin.process.pid),
       statusAfterWalks,
-      finalStatus: await plugin.rest('GET', '/webdav-share/status'),
+      finalStatus: await pluginStatus(),
     },
   };
 }
