@@ -2,7 +2,7 @@
 // cluster in a scratch folder, on a free loopback port, run as the "postgres" user (initdb and
 // postgres refuse root), stopped by its own PID.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './orthanc.js';
@@ -36,7 +36,6 @@ export class Postgres {
    */
   static async start() {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'webdav-share-pg-'));
-    mkdirSync(directory, { recursive: true });
     const uid = idOf('-u');
     const gid = idOf('-g');
     chownSync(directory, uid, gid);
