@@ -3,7 +3,7 @@
 // inflates member after member (inflate.ts); each member is then checked like any uploaded
 // file and imported on its own. Only the structures needed for that are read: no ZIP64, no
 // encryption, stored and deflated members only; anything else is reported, never guessed.
-import { ByteSource } from "./dicomcheck";
+import { ByteSource } from "./bytes";
 import { inflate, crc32 } from "./inflate";
 
 const END_SIGNATURE: u32 = 0x06054b50;

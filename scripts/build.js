@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSystemPackages } from './system-packages.js';
+import { writeDictionary } from './dictionary.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PLUGIN = path.join(ROOT, 'build', 'plugin', 'libOrthancWebDavShare.so');
@@ -18,6 +19,7 @@ export function ensureNodeModules() {
 export function build(kind = 'build') {
   ensureSystemPackages(kind);
   ensureNodeModules();
+  writeDictionary(); // assembly/generated/dictionary.ts, from the DICOM dictionaries Orthanc loads
   // cmake-js wants Node's headers (for addons; this project needs none) and downloads them
   // unless npm's nodedir points at the installed ones: npm sets it for npm scripts, a plain
   // `node` caller does not, so it is asked of npm here.

@@ -1,7 +1,7 @@
 // Every function the module imports from the C shim, in one place (architecture.md: "a short
 // list of imports"). tests/integration/abi.test.js pins this list with wasm-objdump, so it cannot
 // grow unnoticed. Strings cross as UTF-8 (pointer, length) in the module's memory.
-import { ByteSource } from "../dicomcheck";
+import { ByteSource } from "../bytes";
 
 /** Writes one line to Orthanc's log. level: 0 error, 1 warning, 2 info. */
 @external("host", "log")
