@@ -7,7 +7,7 @@ import { Config, ConfigOutcome, readConfiguration } from "./config";
 import { InstanceCache } from "./instances";
 import { Synchronizer } from "./sync";
 import { Views } from "./views";
-import { UPLOADS, Uploads, UploadEntry, EntryKind, StoreAction, StoreDecision, JobOutcome } from "./uploads";
+import { UPLOADS, Uploads, UploadEntry, EntryKind, StoreAction, StoreDecision, JobOutcome, RestoredState } from "./uploads";
 import { inputReader, output, reserveInput, writeListingEntry } from "./wire";
 import { trapIfAsked } from "./testing";
 import { formatStatus } from "./status";
@@ -255,14 +255,15 @@ export function upload_staged(length: i32, ok: i32): void {
 
 /**
  * A staged file (or report) found at start. Input: u32-prefixed staging id, u32-prefixed
- * record, then the report's text when `isReport`.
+ * record, then the report's text. `state`: 0 for a report, else the upload's staging state
+ * (uploads.ts RestoredState: its import may have begun, or ended, before the stop).
  */
-export function upload_restore(length: i32, size: u64, mtimeMs: f64, isReport: i32): void {
+export function upload_restore(length: i32, size: u64, mtimeMs: f64, state: i32): void {
   const reader = inputReader(length);
   const id = reader.string();
   const record = reader.string();
-  if (isReport != 0) uploads.restoreReport(id, record, reader.rest(), formatShareDate(mtimeMs), nowMs());
-  else uploads.restore(id, record, size, formatShareDate(mtimeMs), nowMs());
+  if (state == 0) uploads.restoreReport(id, record, reader.rest(), formatShareDate(mtimeMs), nowMs());
+  else uploads.restore(id, record, size, formatShareDate(mtimeMs), nowMs(), <RestoredState>state);
 }
 
 /** For a worker: the next staged file. Output: its staging id. Returns the length, or -1. */

@@ -64,6 +64,20 @@ export class StoreDecision {
   constructor(public action: StoreAction, public stagingId: string = "", public record: string = "") {}
 }
 
+/**
+ * What the staging log says of a staged upload found at start (plugin-shim/staging.h): the
+ * shim marks a record before it hands the file to Orthanc and after Orthanc answers.
+ */
+export enum RestoredState {
+  Waiting = 1, // never handed to Orthanc, or refused: checked and imported as any upload
+  ImportStarted = 2, // Orthanc stopped while importing it: reported, never tried again
+  Imported = 3, // imported before the stop: nothing left to do
+}
+
+/** The report of a file whose import Orthanc did not survive (issue 9: no crash loop). */
+export const INTERRUPTED_IMPORT = "Orthanc stopped while importing this file; it was not retried. " +
+  "If Orthanc crashed on it, it must not be uploaded again; otherwise check whether it arrived, and upload it again if not";
+
 export enum JobOutcome {
   Imported = 0,
   Rejected = 1, // Orthanc refused the file
@@ -257,8 +271,12 @@ export class Uploads {
   }
 
   /** A file found in the staging directory at start (or after a module restart). */
-  restore(id: string, record: string, size: u64, date: string, now: f64): void {
+  restore(id: string, record: string, size: u64, date: string, now: f64, state: RestoredState = RestoredState.Waiting): void {
     if (this.byStagingId.has(id)) return;
+    if (state == RestoredState.Imported) {
+      this.discarded.push(id);
+      return;
+    }
     const place = this.placeOf(record, date, now);
     if (place === null) return;
     const parent = place.parent;
@@ -279,7 +297,8 @@ export class Uploads {
     parent.children.set(entry.name, entry);
     this.byStagingId.set(id, entry);
     this.pending++;
-    this.jobs.push(id);
+    if (state == RestoredState.ImportStarted) this.fail(entry, INTERRUPTED_IMPORT);
+    else this.jobs.push(id);
   }
 
   /** The next staged file for a worker, marked running; null when there is none. */

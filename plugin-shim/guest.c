@@ -531,7 +531,7 @@ static uint8_t* id_and_rest(const char* id, const char* rest, size_t restSize, s
 }
 
 void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
-                          const char* report, size_t reportSize) {
+                          uint8_t state, const char* report, size_t reportSize) {
   /* u32-prefixed id, u32-prefixed record, then the report's text (assembly/index.ts). */
   uint32_t idLength = (uint32_t)strlen(id);
   uint32_t recordLength = (uint32_t)recordSize;
@@ -546,8 +546,9 @@ void guest_upload_restore(const char* id, const char* record, size_t recordSize,
   if (recordSize > 0) memcpy(at + 4, record, recordSize);
   at += 4 + recordSize;
   if (report != NULL && reportSize > 0) memcpy(at, report, reportSize);
+  /* level: 0 a report, else the upload's staging state (1 live, 2 import started, 3 imported) */
   call_t call = {.kind = CALL_RESTORE, .input = input, .input_size = length, .size = size, .time = mtimeMs,
-                 .level = report != NULL};
+                 .level = report != NULL ? 0 : state};
   run_locked(PRIMARY, &call);
   free(input);
 }

@@ -57,9 +57,9 @@ int32_t guest_status(const char* version, guest_buffer_t* answer);
 /* PUT: the module's decision (u8 action, u8-prefixed staging id, u16-prefixed record). */
 int32_t guest_store(uint32_t count, const char* const* items, uint64_t size, guest_buffer_t* answer);
 void guest_upload_staged(const char* id, int ok);
-/* A staged upload found at start, or (report != NULL) a failure report. */
+/* A staged upload found at start, with its staging state (staging.h), or (report != NULL) a failure report. */
 void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
-                          const char* report, size_t reportSize);
+                          uint8_t state, const char* report, size_t reportSize);
 /* The next staged file to import: its id in `id`; -1 when there is none. */
 int32_t guest_upload_next(guest_buffer_t* id);
 /* 1: import the file; 0: dropped by the module (skipped or reported); 2: a ZIP archive, see

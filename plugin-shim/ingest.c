@@ -59,7 +59,9 @@ static int ingest_one(void) {
     staging_remove(id);
   } else if (verdict == 1) {
     const char* message = "";
+    staging_mark(id, STAGING_IMPORTING);
     int outcome = import_instance(data, size, &message);
+    staging_mark(id, outcome == 0 ? STAGING_IMPORTED : STAGING_LIVE);
     guest_upload_finish(id, outcome, message);
   } else if (verdict == 2) {
     /* A ZIP archive: the module unpacks and checks it member by member; each goes alone. */
@@ -67,7 +69,9 @@ static int ingest_one(void) {
     int32_t next;
     while ((next = guest_upload_zip_member(id, data, size, &member)) >= 0) {
       const char* message = "";
+      staging_mark(id, STAGING_IMPORTING);
       int outcome = import_instance(member.data, member.size, &message);
+      staging_mark(id, STAGING_LIVE); /* the archive goes on */
       guest_buffer_free(&member);
       guest_upload_zip_member_done(id, outcome, message);
     }

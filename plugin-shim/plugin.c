@@ -238,8 +238,8 @@ static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_wake = PTHREAD_COND_INITIALIZER;
 
 static void restore_upload(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
-                           const char* report, size_t reportSize) {
-  guest_upload_restore(id, record, recordSize, size, mtimeMs, report, reportSize);
+                           uint8_t state, const char* report, size_t reportSize) {
+  guest_upload_restore(id, record, recordSize, size, mtimeMs, state, report, reportSize);
 }
 
 /* Removes the staged files the module no longer needs; restores uploads/ after a restart. */

@@ -20,8 +20,9 @@
 #define REPORT_MAGIC 0x50524457u /* "WDRP" */
 #define HEADER_SIZE 28
 #define AT_STATE 4
-#define STATE_LIVE 1
 #define STATE_DONE 0
+/* STAGING_LIVE, STAGING_IMPORTING, STAGING_IMPORTED (staging.h): written in place without a
+ * sync, as the process, not the machine, is what an import can take down. */
 /* A new segment is begun once the current one holds this much; the old one goes when its last
  * record is done. Bounds the space that done records hold. */
 #define SEGMENT_LIMIT (64u << 20)
@@ -45,6 +46,7 @@ typedef struct entry {
   uint64_t dataSize;
   uint16_t recordSize;
   double mtimeMs;
+  uint8_t state; /* STAGING_LIVE, _IMPORTING (only as found at open) or _IMPORTED */
   struct entry* next; /* in its bucket */
 } entry_t;
 
@@ -307,7 +309,8 @@ static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
     }
     id[idSize] = '\0';
     entry_t* entry = calloc(1, sizeof *entry);
-    if (header[AT_STATE] == STATE_LIVE && entry != NULL) {
+    uint8_t state = header[AT_STATE];
+    if ((state == STAGING_LIVE || state == STAGING_IMPORTING || state == STAGING_IMPORTED) && entry != NULL) {
       memcpy(entry->id, id, (size_t)idSize + 1);
       if (valid_id(entry->id) && find(entry->id) == NULL) {
         uint64_t bits = get_u64(header + 16);
@@ -316,6 +319,7 @@ static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
         entry->offset = at;
         entry->dataSize = dataSize;
         entry->recordSize = recordSize;
+        entry->state = state;
         insert(entry);
         segment->live++;
         entry = NULL;
@@ -410,7 +414,8 @@ int staging_write(const char* id, const char* record, size_t recordSize, const v
   uint64_t bits;
   memcpy(&bits, &entry->mtimeMs, sizeof bits);
   put_u32(header, RECORD_MAGIC);
-  header[AT_STATE] = STATE_LIVE;
+  header[AT_STATE] = STAGING_LIVE;
+  entry->state = STAGING_LIVE;
   header[5] = (uint8_t)idSize;
   put_u16(header + 6, (uint16_t)recordSize);
   put_u64(header + 8, size);
@@ -561,6 +566,18 @@ int staging_write_report(const char* id, const char* text, size_t textSize) {
   return result;
 }
 
+void staging_mark(const char* id, uint8_t state) {
+  if (!valid_id(id)) return;
+  pthread_mutex_lock(&lock_);
+  entry_t* entry = find(id);
+  /* The state kept in memory is what staging_scan reports: an import this process started is
+   * running, not interrupted (a scan after a module restart must not report it). */
+  if (entry != NULL && pwrite(entry->segment->fd, &state, 1, (off_t)(entry->offset + AT_STATE)) == 1) {
+    entry->state = state == STAGING_IMPORTING ? STAGING_LIVE : state;
+  }
+  pthread_mutex_unlock(&lock_);
+}
+
 void staging_remove(const char* id) {
   if (!valid_id(id)) return;
   pthread_mutex_lock(&lock_);
@@ -627,7 +644,7 @@ static void scan_uploads(staging_found_t found) {
     } else {
       char* record = read_record(&item->entry, item->segment);
       if (record != NULL) {
-        found(item->entry.id, record, item->entry.recordSize, item->entry.dataSize, item->entry.mtimeMs, NULL, 0);
+        found(item->entry.id, record, item->entry.recordSize, item->entry.dataSize, item->entry.mtimeMs, item->entry.state, NULL, 0);
       }
       free(record);
     }
@@ -676,7 +693,7 @@ static void scan_reports(staging_found_t found) {
     uint16_t recordSize = size >= 6 ? get_u16(data + 4) : 0;
     if (size >= 6 && get_u32(data) == REPORT_MAGIC && (uint64_t)recordSize <= size - 6) {
       size_t textSize = (size_t)(size - 6 - recordSize);
-      found(id, (const char*)data + 6, recordSize, textSize, mtimeMs, (const char*)data + 6 + recordSize, textSize);
+      found(id, (const char*)data + 6, recordSize, textSize, mtimeMs, STAGING_LIVE, (const char*)data + 6 + recordSize, textSize);
     }
     free(data);
   }

@@ -31,15 +31,24 @@ int staging_read(const char* id, void** data, uint64_t* size);
  * bytes are no longer needed. Returns 0 or -1. */
 int staging_write_report(const char* id, const char* text, size_t textSize);
 
+/* What a staged record says of its import (issue 9, crash-loop protection): before a file is
+ * handed to Orthanc its record says IMPORTING, afterwards LIVE again (refused: it may be
+ * tried again) or IMPORTED. A record still IMPORTING at start belongs to an import that
+ * Orthanc did not survive; the module reports it instead of trying it again. */
+#define STAGING_LIVE 1
+#define STAGING_IMPORTING 2
+#define STAGING_IMPORTED 3
+void staging_mark(const char* id, uint8_t state);
+
 /* Forgets `id`: its record is marked done, its report removed. */
 void staging_remove(const char* id);
 
 /* Makes the removals since the last call durable (one data sync per segment touched). */
 void staging_flush(void);
 
-/* Calls `found` for every live upload and every report (report NULL for an upload). */
+/* Calls `found` for every live upload, with its state, and every report (report NULL for an upload). */
 typedef void (*staging_found_t)(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
-                                const char* report, size_t reportSize);
+                                uint8_t state, const char* report, size_t reportSize);
 void staging_scan(staging_found_t found);
 
 /* Closes the segments (at plugin stop). */

@@ -5,6 +5,8 @@
 // Orthanc loads, is the oracle: every mutant the check accepts must parse without error within
 // MaxSequenceDepth. The same seed gives the same mutants on every machine.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { DICTIONARY_DIR, DICTIONARY_FILES } from '../../scripts/dictionary.js';
 
@@ -85,7 +87,7 @@ class Writer {
 
   append(other) {
     for (const h of other.headers) {
-      this.headers.push({ at: h.at + this.size, vrAt: h.vrAt < 0 ? -1 : h.vrAt + this.size, lengthAt: h.lengthAt + this.size, lengthSize: h.lengthSize });
+      this.headers.push({ at: h.at + this.size, vrAt: h.vrAt < 0 ? -1 : h.vrAt + this.size, lengthAt: h.lengthAt + this.size, lengthSize: h.lengthSize, nested: true });
     }
     for (const part of other.parts) this.put(part);
   }
@@ -93,12 +95,17 @@ class Writer {
   bytes() { return Buffer.concat(this.parts); }
 }
 
+/** The SOPInstanceUID of the seed named `name`. */
+export function sopInstanceUidOf(name) {
+  return `2.25.9${name.length}9${Buffer.from(name).readUInt16LE(0)}`;
+}
+
 /** The elements every seed has: SOP Common, patient, study, series, some pixels. */
 function commonElements(w, name, group) {
   if (group === 0x0008) {
     w.element(0x00080005, 'CS', 'ISO_IR 192');
     w.element(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7');
-    w.element(0x00080018, 'UI', `2.25.9${name.length}9${Buffer.from(name).readUInt16LE(0)}`);
+    w.element(0x00080018, 'UI', sopInstanceUidOf(name));
     return;
   }
   w.element(0x00100010, 'PN', `Fuzz^${name}`);
@@ -157,11 +164,11 @@ export function part10(syntax, data) {
   group.append(meta);
   const body = syntax === '1.2.840.10008.1.2.1.99' ? deflateRawSync(data.bytes()) : data.bytes();
   const headers = [...group.headers.map((h) => shift(h, META_PREFIX)), ...(syntax.endsWith('.99') ? [] : data.headers.map((h) => shift(h, META_PREFIX + group.size)))];
-  return { bytes: Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), group.bytes(), body]), headers, syntaxAt: META_PREFIX + group.headers[group.headers.length - 1].lengthAt + 2 };
+  return { bytes: Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), group.bytes(), body]), headers, dataStart: META_PREFIX + group.size, syntaxAt: META_PREFIX + group.headers[group.headers.length - 1].lengthAt + 2 };
 }
 
 function shift(h, by) {
-  return { at: h.at + by, vrAt: h.vrAt < 0 ? -1 : h.vrAt + by, lengthAt: h.lengthAt + by, lengthSize: h.lengthSize };
+  return { ...h, at: h.at + by, vrAt: h.vrAt < 0 ? -1 : h.vrAt + by, lengthAt: h.lengthAt + by };
 }
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -183,7 +190,7 @@ export function seeds() {
     w.sequence(0x00081110, [(b) => b.element(0x00081150, 'UI', '1.2.3'), (b) => b.element(0x00081155, 'UI', '1.2.4')], { defined: true });
     nested(w, 0x00081115, 3);
   };
-  const raw = (w) => ({ bytes: w.bytes(), headers: w.headers, syntaxAt: -1 });
+  const raw = (w) => ({ bytes: w.bytes(), headers: w.headers, dataStart: 0, syntaxAt: -1 });
   // Each seed: groups 0008 and 0009 (sequences, private elements) before the patient and
   // study elements, pixel data last, as real files are (ascending tags).
   const body = (first, last) => (w, where) => (where === 'before' ? first(w) : last(w));
@@ -204,9 +211,9 @@ export function seeds() {
 
 
 /** Deep nesting written into a fresh element, in the seed's own encoding (explicit VR LE). */
-function deepNesting(next, maxDepth) {
+function deepNesting(next, maxDepth, encoding) {
   const depth = next.pick([maxDepth - 1, maxDepth, maxDepth + 1, maxDepth + 2, 200, 3000]);
-  const w = new Writer();
+  const w = new Writer(encoding);
   const kind = next.pick(['visible', 'un', 'hidden-vr', 'private']);
   if (kind === 'visible') nested(w, 0x00400275, depth);
   else if (kind === 'un') nested(w, 0x00091011, depth, 'UN');
@@ -219,6 +226,7 @@ function deepNesting(next, maxDepth) {
     nested(inner, 0x00091012, depth, 'UN');
     const body = inner.bytes().subarray(8); // the items, without the element header
     w.put(Buffer.concat([Buffer.from([0x09, 0x00, 0x12, 0x10]), Buffer.from(next.pick(['XX', 'ZZ', 'QQ', 'AB'])), Buffer.alloc(2), Buffer.from([0xff, 0xff, 0xff, 0xff]), body]));
+    w.element(0x00091013, 'LO', 'end'); // so that the reading of the hidden bytes does not end the file
   }
   return { bytes: w.bytes(), label: `nesting:${kind}:${depth}` };
 }
@@ -262,11 +270,12 @@ export function mutate(original, next, maxDepth) {
       bytes = Buffer.from(switched.bytes);
       labels.push(`syntax=${syntax}`);
     } else if (kind === 'nesting' || kind === 'odd-element') {
-      // Inserted at an element boundary of the data set, or at the end.
-      const at = header && header.at > META_PREFIX + 60 ? header.at : bytes.length;
+      // Inserted between two top-level elements of the data set, or at its end.
+      const boundaries = seed.headers.filter((h) => !h.nested && h.at >= seed.dataStart);
+      const at = boundaries.length > 0 && next() < 0.7 ? next.pick(boundaries).at : bytes.length;
       let inserted;
       if (kind === 'nesting') {
-        const deep = deepNesting(next, maxDepth);
+        const deep = deepNesting(next, maxDepth, seed.data);
         inserted = deep.bytes;
         labels.push(`${deep.label}@${at}`);
       } else {
@@ -296,4 +305,37 @@ export function dcmdump(filePath) {
   }
   const errors = `${run.stderr}`.split('\n').filter((l) => l.startsWith('E:'));
   return { ok: run.status === 0 && errors.length === 0, depth: deepest, errors, status: run.status };
+}
+
+/**
+ * Runs `count` mutants (seeded by `seed`) through the module's check (uploadChecker of
+ * tests/lib/guest.js) and through dcmdump. Returns the counts and every disagreement: a mutant
+ * the check let through that DCMTK cannot read, or reads nested deeper than `maxDepth`.
+ */
+export function runOracle(check, count, { seed = 20261202, maxDepth = 64, directory, onMutant } = {}) {
+  const all = seeds();
+  const next = random(seed);
+  const counts = { mutants: 0, accepted: 0, refused: 0, skipped: 0, refusedThoughDcmtkReadsIt: 0, deepestAccepted: 0 };
+  const disagreements = [];
+  const file = path.join(directory, 'mutant.dcm');
+  for (let i = 0; i < count; i += 1) {
+    const seedFile = all[i % all.length];
+    const mutant = mutate(seedFile, next, maxDepth);
+    const verdict = check(mutant.bytes);
+    writeFileSync(file, mutant.bytes);
+    const dcmtk = dcmdump(file);
+    counts.mutants += 1;
+    if (verdict.fate === 'import') {
+      counts.accepted += 1;
+      counts.deepestAccepted = Math.max(counts.deepestAccepted, dcmtk.depth);
+      if (!dcmtk.ok || dcmtk.depth > maxDepth) disagreements.push({ seed: seedFile.name, mutation: mutant.label, dcmtk });
+    } else if (verdict.fate === 'report') {
+      counts.refused += 1;
+      if (dcmtk.ok && dcmtk.depth <= maxDepth) counts.refusedThoughDcmtkReadsIt += 1;
+    } else {
+      counts.skipped += 1;
+    }
+    onMutant?.(mutant, verdict);
+  }
+  return { counts, disagreements };
 }
