@@ -13,7 +13,7 @@
 // A study is visible when any matcher of See matches it; a matcher matches when each of its
 // tags matches its pattern (`*` any run, `?` one character, case-insensitive).
 import { JSON } from "assemblyscript-json/assembly";
-import { decode as decodeBase64 } from "as-base64/assembly";
+import { encode as encodeBase64 } from "as-base64/assembly";
 import { Study, RULE_TAGS } from "./catalog";
 import { UPLOADS } from "./uploads";
 
@@ -132,6 +132,12 @@ export class AccessRules {
   invalid: bool = false;
   /** Orthanc checks Basic credentials, so user names can be trusted. */
   authenticated: bool = false;
+  /**
+   * Orthanc's RegisteredUsers as it checks them: the base64 of "user:password" -> user. A
+   * credential names the user whose whole credential it is, so a name holding ":" ("neuro:ops")
+   * is never taken for another ("neuro").
+   */
+  credentials: Map<string, string> = new Map<string, string>();
   restApiShareOnly: bool = true;
   users: Map<string, Profile> = new Map<string, Profile>();
   otherUsers: Profile = new Profile("OtherUsers");
@@ -156,8 +162,8 @@ export class AccessRules {
     if (!this.authenticated) return "a"; // names in headers are not checked by Orthanc: not trusted
     const value = authorization.trim();
     if (!value.startsWith("Basic ") && !value.startsWith("basic ")) return "";
-    const user = basicUser(value.substring(6).trim());
-    return user === null ? "" : "u:" + user;
+    const token = value.substring(6).trim();
+    return this.credentials.has(token) ? "u:" + this.credentials.get(token) : "";
   }
 
   /** The principal of an identity string (see identityOf). */
@@ -169,20 +175,6 @@ export class AccessRules {
     const user = identity.substring(2);
     return new Principal(user, this.users.has(user) ? this.users.get(user) : this.otherUsers);
   }
-}
-
-/** The user name of a Basic credential (base64 of "user:password"), or null. */
-function basicUser(token: string): string | null {
-  if (token.length == 0 || token.length % 4 != 0) return null;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    const valid = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ||
-      c == 0x2b || c == 0x2f || (c == 0x3d && i >= token.length - 2);
-    if (!valid) return null;
-  }
-  const text = String.UTF8.decode(decodeBase64(token).buffer, false);
-  const colon = text.indexOf(":");
-  return colon > 0 ? text.substring(0, colon) : null;
 }
 
 // ---- reading the rules ------------------------------------------------------------------
@@ -268,12 +260,30 @@ export function readAccessRules(section: JSON.Value | null, orthanc: JSON.Obj): 
   rules.active = true;
   const authentication = orthanc.get("AuthenticationEnabled");
   rules.authenticated = authentication !== null && authentication.isBool && (<JSON.Bool>authentication).valueOf();
+  readCredentials(rules, orthanc);
   const error = readInto(rules, section);
   if (error.length > 0) {
     rules.invalid = true;
     return new AccessRulesResult(rules, error);
   }
   return new AccessRulesResult(rules, "");
+}
+
+/**
+ * Orthanc's RegisteredUsers, keyed as Orthanc looks them up (orthanc.md §6: the base64 text of
+ * "user:password", as the header carries it). Without any, Orthanc with remote access adds
+ * orthanc / orthanc.
+ */
+function readCredentials(rules: AccessRules, orthanc: JSON.Obj): void {
+  const users = orthanc.get("RegisteredUsers");
+  const names = users !== null && users.isObj ? (<JSON.Obj>users).keys : new Array<string>();
+  for (let i = 0; i < names.length; i++) {
+    const password = (<JSON.Obj>users).get(names[i]);
+    if (password === null || !password.isString) continue;
+    const credential = names[i] + ":" + (<JSON.Str>password).valueOf();
+    rules.credentials.set(encodeBase64(Uint8Array.wrap(String.UTF8.encode(credential))), names[i]);
+  }
+  if (names.length == 0) rules.credentials.set(encodeBase64(Uint8Array.wrap(String.UTF8.encode("orthanc:orthanc"))), "orthanc");
 }
 
 function readInto(rules: AccessRules, section: JSON.Value): string {

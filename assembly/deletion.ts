@@ -5,7 +5,8 @@
 // - a patient, study or series folder or an instance file is deleted in Orthanc with one REST
 //   call at its level (Orthanc removes the instances below and parents left empty);
 // - a by-dates year or month (or the undated folder) deletes the studies in it, as users of the
-//   built-in expect;
+//   built-in expect; a patient folder deletes the patient, or, for a user under access rules
+//   who does not see all its studies, the studies it shows that user;
 // - study.json / series.json, and paths that do not exist, answer success with no effect, so
 //   that file explorers deleting a tree file by file, then folder by folder, succeed.
 import { Config } from "./config";
@@ -65,7 +66,10 @@ export class Deleter {
 
   private deleteNode(node: Node, views: Views): bool {
     switch (node.kind) {
-      case NodeKind.Patient: return this.deleteResource("patients", node.id);
+      case NodeKind.Patient:
+        // A user who does not see every study deletes those the folder shows them; Orthanc
+        // removes the patient with its last study (issue 9: the other studies stay).
+        return views.showsEverything ? this.deleteResource("patients", node.id) : this.deleteStudies(views.studiesIn(node));
       case NodeKind.Study: return this.deleteResource("studies", node.id);
       case NodeKind.Series: return this.deleteResource("series", node.id);
       case NodeKind.InstanceFile: return this.deleteResource("instances", node.id);
@@ -74,13 +78,15 @@ export class Deleter {
         return true;
       case NodeKind.Year:
       case NodeKind.Month:
-      case NodeKind.NoDate: {
-        const studies = views.studiesIn(node);
-        let ok = true;
-        for (let i = 0; i < studies.length; i++) ok = this.deleteResource("studies", studies[i]) && ok;
-        return ok;
-      }
+      case NodeKind.NoDate:
+        return this.deleteStudies(views.studiesIn(node));
     }
     return false;
+  }
+
+  private deleteStudies(studies: Array<string>): bool {
+    let ok = true;
+    for (let i = 0; i < studies.length; i++) ok = this.deleteResource("studies", studies[i]) && ok;
+    return ok;
   }
 }

@@ -7,14 +7,15 @@ import { Config, ConfigOutcome, readConfiguration } from "./config";
 import { InstanceCache } from "./instances";
 import { Synchronizer } from "./sync";
 import { Views } from "./views";
-import { UPLOADS, Uploads, UploadEntry, EntryKind, StoreAction, StoreDecision, JobOutcome, RestoredState } from "./uploads";
+import { UPLOADS, Uploads, UploadEntry, UploadGuard, EntryKind, StoreAction, StoreDecision, JobOutcome, RestoredState } from "./uploads";
+import { CheckResult } from "./dicomcheck";
 import { inputReader, output, reserveInput, writeListingEntry } from "./wire";
 import { trapIfAsked } from "./testing";
 import { formatStatus } from "./status";
 import { nowMs, StagedFile } from "./host";
 import { Deleter } from "./deletion";
 import { formatShareDate } from "./clock";
-import { Principal, Profile, RIGHT_DELETE, RIGHT_UPLOAD, belongsToRequest, decideRequest } from "./access";
+import { Principal, Profile, RIGHT_DELETE, RIGHT_READ, RIGHT_UPLOAD, belongsToRequest, decideRequest } from "./access";
 import { Node } from "./views";
 
 /** The plugin's own REST route, registered by the shim under this name. */
@@ -34,7 +35,42 @@ function newUploads(): Uploads {
   const result = new Uploads(config.maxSequenceDepth, <f64>config.uploadFolderIdleSeconds * 1000,
     <f64>config.emptyFileIdleSeconds * 1000, <f64>config.importedLingerSeconds * 1000);
   result.maxZipRatio = <u64>config.maxZipRatio;
+  if (config.access.active) result.guard = new AccessGuard();
   return result;
+}
+
+/**
+ * Under access rules, what an upload may touch (issue 9): an instance joins the study of its
+ * StudyInstanceUID and the patient of its PatientID. It is refused when that study exists and
+ * its uploader cannot see it, or when that patient exists and its uploader sees none of its
+ * studies. Reasons name nothing hidden.
+ */
+class AccessGuard extends UploadGuard {
+  refusal(owner: string, checked: CheckResult): string {
+    const profile = config.access.principal(owner.length > 0 ? "u:" + owner : "a").profile;
+    if (profile.seesEverything && profile.may(RIGHT_READ)) return "";
+    if (!checked.idsComparable) {
+      return "its PatientID or StudyInstanceUID is not ASCII and its character set is not UTF-8 (ISO_IR 192), so it cannot be checked against the studies you may see";
+    }
+    synchronizer.sync(); // the catalog as Orthanc has it now
+    const studies = catalog.studies.values();
+    let patientSeen = false;
+    let patientExists = false;
+    for (let i = 0; i < studies.length; i++) {
+      const study = studies[i];
+      if (study.studyInstanceUid == checked.studyUid && !profile.sees(study)) {
+        return "its StudyInstanceUID is that of a study in Orthanc that you may not see: it would be added to it";
+      }
+      if (study.patientId == checked.patientId) {
+        patientExists = true;
+        if (profile.sees(study)) patientSeen = true;
+      }
+    }
+    if (patientExists && !patientSeen) {
+      return "its PatientID is that of a patient in Orthanc of whom you may see no study: it would join that patient";
+    }
+    return "";
+  }
 }
 
 /** One WebDAV callback: its path, who asks (access.ts), and what that principal sees. */

@@ -5,7 +5,21 @@
 // (dicomcheck.ts) -> imported by the shim with POST /instances -> gone from the listing; or
 // skipped (plainly not DICOM, silently, counted); or failed: a "<name>.error.txt" report takes
 // its place and says why, until the user deletes it.
-import { ByteSource, BytesSource, checkDicom, Verdict } from "./dicomcheck";
+import { ByteSource, BytesSource, CheckResult, checkDicom, Verdict } from "./dicomcheck";
+
+/**
+ * Says why a checked file may not be imported for its uploader, or "" (index.ts: access rules,
+ * issue 9: an upload never reveals, changes or joins anything its uploader cannot see).
+ */
+export abstract class UploadGuard {
+  abstract refusal(owner: string, checked: CheckResult): string;
+}
+
+class AllowEverything extends UploadGuard {
+  refusal(owner: string, checked: CheckResult): string {
+    return "";
+  }
+}
 import { ZipDirectory, readZipDirectory, extractMember } from "./zip";
 
 /** An archive being imported member by member. */
@@ -157,6 +171,8 @@ export class Uploads {
   private zips: Map<string, ZipJob> = new Map<string, ZipJob>();
   /** An archive may unpack to at most this many times its own size (zip bombs). */
   maxZipRatio: u64 = 100;
+  /** Whether an uploader may import what a file holds. */
+  guard: UploadGuard = new AllowEverything();
 
   constructor(public maxDepth: i32, public folderIdleMs: f64, public emptyFileIdleMs: f64, public lingerMs: f64) {}
 
@@ -328,6 +344,8 @@ export class Uploads {
     const result = checkDicom(source, hasExtension(name, DICOM_EXTENSIONS), this.maxDepth);
     if (result.verdict == Verdict.NotDicom) return this.skip(entry);
     if (result.verdict == Verdict.Invalid) return this.fail(entry, result.reason);
+    const refusal = this.guard.refusal(ownerOf(entry), result);
+    if (refusal.length > 0) return this.fail(entry, refusal);
     return 1;
   }
 
@@ -392,8 +410,9 @@ export class Uploads {
         this.skipped++;
         continue;
       }
-      if (result.verdict == Verdict.Invalid) {
-        job.failures.push(member.name + ": " + result.reason);
+      const reason = result.verdict == Verdict.Invalid ? result.reason : this.guard.refusal(ownerOf(entry), result);
+      if (reason.length > 0) {
+        job.failures.push(member.name + ": " + reason);
         this.failed++;
         continue;
       }
@@ -523,6 +542,13 @@ export class Uploads {
       }
     }
   }
+}
+
+/** Whose uploads/ tree an entry is in. */
+function ownerOf(entry: UploadEntry): string {
+  let at = entry;
+  while (at.parent !== null) at = at.parent!;
+  return at.owner;
 }
 
 /** Staging ids are "<milliseconds>-<counter>": true when `a` was made after `b`. */

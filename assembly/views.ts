@@ -637,8 +637,21 @@ export class Views extends CatalogListener {
     return result;
   }
 
-  /** The studies of a by-dates year, month or the undated folder. */
+  /** Whether these views show every study (no access profile, or one that sees everything). */
+  get showsEverything(): bool {
+    const scope = this.scope;
+    return scope === null || scope.seesEverything;
+  }
+
+  /** The studies shown in a patient folder, a by-dates year, month or the undated folder. */
   studiesIn(node: Node): Array<string> {
+    if (node.kind == NodeKind.Patient) {
+      const result = new Array<string>();
+      if (!this.catalog.patients.has(node.id)) return result;
+      const studies = this.catalog.patients.get(node.id).studies;
+      for (let i = 0; i < studies.length; i++) if (this.visibleStudyId(studies[i])) result.push(studies[i]);
+      return result;
+    }
     const dates = this.dates();
     if (node.kind == NodeKind.NoDate) return dates.undated.slice(0);
     if (node.kind == NodeKind.Month) return dates.months.has(node.id) ? dates.months.get(node.id).slice(0) : new Array<string>();

@@ -4,12 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import loader from '@assemblyscript/loader';
 import wabtFactory from 'wabt';
-import { PLUGIN, ROOT } from '../../scripts/build.js';
+import { PLUGIN } from '../../scripts/build.js';
+import { WASM, instantiate, encodePath, u32String } from '../lib/guest.js';
 
-const WASM = path.join(ROOT, 'build', 'generated', 'webdav.wasm');
 
 test('the module imports only the host functions of assembly/host/index.ts', () => {
   const module = new WebAssembly.Module(readFileSync(WASM));
@@ -44,51 +42,6 @@ test('the plugin needs nothing beyond libc, libm and pthread, and exports only t
     .split('\n').filter(Boolean).map((l) => l.split(/\s+/)[2]).sort();
   assert.deepEqual(symbols, ['OrthancPluginFinalize', 'OrthancPluginGetName', 'OrthancPluginGetVersion', 'OrthancPluginInitialize']);
 });
-
-/** The module in Node with a fake Orthanc answering the REST GETs it makes. */
-async function instantiate(restAnswers) {
-  let exports;
-  let pending = null;
-  const logs = [];
-  const bytes = (ptr, len) => Buffer.from(exports.memory.buffer, ptr, len);
-  const host = {
-    log: (level, ptr, len) => logs.push(bytes(ptr, len).toString('utf8')),
-    rest_get: (ptr, len) => {
-      const uri = bytes(ptr, len).toString('utf8');
-      const key = Object.keys(restAnswers).find((k) => uri.startsWith(k));
-      if (key === undefined) return -1;
-      pending = Buffer.from(JSON.stringify(restAnswers[key]));
-      return pending.length;
-    },
-    rest_take: (ptr, len) => pending.copy(bytes(ptr, len)),
-    rest_delete: () => -1,
-    upload_read: () => 0,
-    now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
-  };
-  const instance = await loader.instantiate(readFileSync(WASM), { host });
-  exports = instance.exports;
-  const call = (name, input, ...rest) => {
-    const ptr = exports.input(input.length);
-    input.copy(bytes(ptr, input.length));
-    return exports[name](input.length, ...rest);
-  };
-  const output = (length) => Buffer.from(bytes(exports.output_ptr(), length));
-  return { exports, call, output, logs };
-}
-
-function u32String(text) {
-  const b = Buffer.from(text);
-  const n = Buffer.alloc(4);
-  n.writeUInt32LE(b.length);
-  return Buffer.concat([n, b]);
-}
-
-/** A callback's input: identity and filter URI (both "" without access rules), then the path. */
-function encodePath(components, identity = '', uri = '') {
-  const count = Buffer.alloc(4);
-  count.writeUInt32LE(components.length);
-  return Buffer.concat([u32String(identity), u32String(uri), count, ...components.map(u32String)]);
-}
 
 function decodeListing(buffer) {
   const entries = [];
@@ -150,7 +103,7 @@ test('with access rules: the filter decides and names the identity; callbacks us
     '/studies?expand': [study],
     '/series?expand': [],
   });
-  const configuration = { WebDavEnabled: false, AuthenticationEnabled: true, WebDavShare: { AccessRules: { Users: {
+  const configuration = { WebDavEnabled: false, AuthenticationEnabled: true, RegisteredUsers: { cardio: 'pw', neuro: 'pw' }, WebDavShare: { AccessRules: { Users: {
     cardio: { See: [{ InstitutionName: 'card*' }], May: ['read'] }, neuro: { See: [{ InstitutionName: 'neuro' }], May: ['read'] } } } } };
   const configured = output(call('configure', Buffer.from(JSON.stringify(configuration))));
   let at = 2 + configured[1];

@@ -14,8 +14,12 @@ import { JSON } from "assemblyscript-json/assembly";
 const SHARE_ROOT = "/webdav";
 const STATUS = "/webdav-share/status";
 
+/** Orthanc's RegisteredUsers of these tests: every user's password is "secret". */
+const REGISTERED = "\"RegisteredUsers\": {\"cardio\": \"secret\", \"Jörg\": \"secret\", \"a\": \"secret\", \"admin\": \"secret\", " +
+  "\"deleter\": \"secret\", \"reader\": \"secret\", \"stranger\": \"secret\", \"uploader\": \"secret\", \"neuro\": \"secret\", \"neuro:ops\": \"secret\"}";
+
 function rulesOf(json: string, authenticated: bool = true): AccessRules {
-  const orthanc = <JSON.Obj>JSON.parse("{\"AuthenticationEnabled\": " + (authenticated ? "true" : "false") + "}");
+  const orthanc = <JSON.Obj>JSON.parse("{\"AuthenticationEnabled\": " + (authenticated ? "true" : "false") + ", " + REGISTERED + "}");
   const result = readAccessRules(JSON.parse(json), orthanc);
   return result.rules;
 }
@@ -111,11 +115,18 @@ describe("identity", () => {
     expect(rules.identityOf("Bearer abc")).toBe("");
     expect(rules.identityOf("Basic !!!!")).toBe("");
     expect(rules.identityOf("Basic =")).toBe("");
+    expect(rules.identityOf(basic("nobody-registered"))).toBe("", "a credential Orthanc would not accept");
     expect(rules.identityOf("")).toBe("");
     expect(rules.principal("u:cardio").profile.name).toBe("user cardio");
     expect(rules.principal("u:someone").profile.name).toBe("OtherUsers");
     expect(rules.principal("").profile).toBe(rules.nobody);
     expect(rules.principal("x").profile).toBe(rules.nobody);
+  });
+  it("a user whose name holds a colon is that user, not the name before the colon (issue 9)", () => {
+    const rules = rulesOf("{\"Users\": {\"neuro\": \"Unrestricted\"}}");
+    expect(rules.identityOf(basic("neuro:ops"))).toBe("u:neuro:ops");
+    expect(rules.principal("u:neuro:ops").profile.name).toBe("OtherUsers");
+    expect(rules.identityOf(basic("neuro"))).toBe("u:neuro");
   });
   it("trusts no name when Orthanc does not authenticate: everyone is Anonymous", () => {
     const rules = rulesOf("{\"Users\": {\"admin\": \"Unrestricted\"}}", false);
