@@ -84,6 +84,7 @@ const VR_UN = vrCode(0x55, 0x4e);
 const VR_OB = vrCode(0x4f, 0x42);
 const VR_OW = vrCode(0x4f, 0x57);
 const VR_UI = vrCode(0x55, 0x49);
+const VR_UL = vrCode(0x55, 0x4c);
 /** VOI LUT Sequence: OB or OW there is an error for DCMTK. */
 const VOI_LUT_SEQUENCE: u32 = 0x00283010;
 
@@ -380,7 +381,7 @@ class Walker {
       const valueEnd = offset + header + <u64>length;
       if (valueEnd > this.source.length) return this.fail("meta header element runs past the end of the file", offset);
       if (tag == META_GROUP_LENGTH) {
-        if (offset != start || length != 4) return this.fail("misplaced meta header group length", offset);
+        if (offset != start || length != 4 || code != VR_UL) return this.fail("meta header group length not as DCMTK reads it", offset);
         this.fetch(offset + 8, 4);
         groupEnd = valueEnd + <u64>this.u32At(0, false);
       } else if (tag == TRANSFER_SYNTAX) {

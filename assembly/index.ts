@@ -15,7 +15,8 @@ import { formatStatus } from "./status";
 import { nowMs, StagedFile } from "./host";
 import { Deleter } from "./deletion";
 import { formatShareDate } from "./clock";
-import { Principal, Profile, RIGHT_DELETE, RIGHT_READ, RIGHT_UPLOAD, belongsToRequest, decideRequest } from "./access";
+import { Principal, Profile, RIGHT_DELETE, RIGHT_READ, RIGHT_UPLOAD, belongsToRequest, decideRequest, normalizedComponents } from "./access";
+import { Callback, requestKind, handedIdentity, identityFor, endsRequest } from "./callbacks";
 import { Node } from "./views";
 
 /** The plugin's own REST route, registered by the shim under this name. */
@@ -75,7 +76,7 @@ class AccessGuard extends UploadGuard {
 
 /** One WebDAV callback: its path, who asks (access.ts), and what that principal sees. */
 class Request {
-  constructor(public path: Array<string>, public principal: Principal, public views: Views) {}
+  constructor(public path: Array<string>, public principal: Principal, public views: Views, public handed: string) {}
 
   get owner(): string {
     return this.principal.user;
@@ -110,24 +111,25 @@ const MIME_TEXT = "text/plain; charset=utf-8";
 /**
  * Start of every WebDAV callback. Input: u32-prefixed identity and URI as the request filter
  * recorded them for this thread ("" when there is no filter), then the path components.
- * The identity counts only if the URI is this callback's path (access.ts belongsToRequest).
+ * The identity counts only if `callback` may belong to the request the filter saw
+ * (callbacks.ts) and that request's URI is this callback's path (access.ts belongsToRequest).
  * Applies changes and sets the clock the listings show. Nothing under uploads/ depends on the
  * catalog, so those requests skip the change log (a PUT per file of a folder copy would
  * otherwise read it every time).
  */
-function beginRequest(length: i32): Request {
+function beginRequest(length: i32, callback: Callback): Request {
   const reader = inputReader(length);
-  const identity = reader.string();
+  const handed = reader.string();
   const filterUri = reader.string();
   const path = reader.components();
   for (let i = 0; i < path.length; i++) trapIfAsked(config.testTrapName, path[i]);
   if (path.length == 0 || path[0] != UPLOADS) synchronizer.sync();
   const rules = config.access;
-  let principal = rules.principal(identity);
+  let principal = rules.principal(identityFor(handed, callback));
   if (rules.active && !belongsToRequest(filterUri, config.root, path)) principal = new Principal("", rules.nobody);
   const scoped = viewsFor(principal.profile);
   scoped.now = formatShareDate(nowMs());
-  return new Request(path, principal, scoped);
+  return new Request(path, principal, scoped, handed);
 }
 
 export function input(size: i32): usize {
@@ -171,35 +173,44 @@ export function configure(length: i32): i32 {
 }
 
 /**
- * The request filter (registered only with access rules). Input: u32-prefixed URI, then the
- * Authorization header. Output: u8 1 allow / 0 refuse (403), u32-prefixed identity for the
- * callbacks of the same request. Returns the output's length.
+ * The request filter (registered only with access rules). Input: u32-prefixed URI, u32-prefixed
+ * Authorization header, then the Depth header ("" when absent). Output: u8 1 allow / 0 refuse
+ * (403), u32-prefixed identity for the callbacks of the same request (callbacks.ts). Returns the
+ * output's length.
  */
 export function filter_request(length: i32, method: i32): i32 {
   const reader = inputReader(length);
   const uri = reader.string();
-  const decision = decideRequest(config.access, method, uri, reader.rest(), config.root, STATUS_ROUTE,
+  const authorization = reader.string();
+  const depth = reader.rest();
+  const decision = decideRequest(config.access, method, uri, authorization, config.root, STATUS_ROUTE,
     config.uploadAllowed, config.deleteAllowed);
   output.reset();
   output.u8(decision.allowed ? 1 : 0);
-  output.longBytes(String.UTF8.encode(decision.identity, false));
+  output.longBytes(String.UTF8.encode(handedIdentity(requestKind(method, depth), decision.identity), false));
   return output.length;
 }
 
-/** Input: see beginRequest. Returns 1 when the path names a folder, else 0. */
+/**
+ * Input: see beginRequest. Returns bit 0 set when the path names a folder, bit 1 set when this
+ * callback ends its request (the shim then forgets the identity, callbacks.ts).
+ */
 export function is_existing_folder(length: i32): i32 {
-  const request = beginRequest(length);
+  const request = beginRequest(length, Callback.IsExistingFolder);
+  let folder: bool;
   if (request.isUploadPath) {
     const entry = uploads.find(request.path, request.owner);
-    return entry !== null && entry.isFolder ? 1 : 0;
+    folder = entry !== null && entry.isFolder;
+  } else {
+    const node = request.resolve();
+    folder = node !== null && node.isFolder;
   }
-  const node = request.resolve();
-  return node !== null && node.isFolder ? 1 : 0;
+  return (folder ? 1 : 0) | (endsRequest(request.handed, Callback.IsExistingFolder, folder) ? 2 : 0);
 }
 
 /** Input: see beginRequest. Returns the listing's length (wire format in views.ts), or -1. */
 export function list_folder(length: i32): i32 {
-  const request = beginRequest(length);
+  const request = beginRequest(length, Callback.ListFolder);
   const path = request.path;
   output.reset();
   if (request.isUploadPath || (path.length == 1 && path[0] == UPLOADS && request.mayUpload)) {
@@ -232,7 +243,7 @@ function writeUploadListing(folder: UploadEntry, views: Views): void {
  * shim sends), u32-prefixed bytes. Returns the output's length, or -1.
  */
 export function retrieve_file(length: i32): i32 {
-  const request = beginRequest(length);
+  const request = beginRequest(length, Callback.RetrieveFile);
   if (request.isUploadPath) return writeUploadFile(uploads.find(request.path, request.owner), request.views);
   const node = request.resolve();
   if (node === null || node.isFolder) return -1;
@@ -273,7 +284,7 @@ function writeUploadFile(entry: UploadEntry | null, views: Views): i32 {
  * uploads/, for the sidecar that lets a restart find it again). Returns the output's length.
  */
 export function store_file(length: i32, size: u64): i32 {
-  const request = beginRequest(length);
+  const request = beginRequest(length, Callback.StoreFile);
   output.reset();
   const decision = request.isUploadPath
     ? uploads.store(request.path, size, request.views.now, nowMs(), request.owner)
@@ -349,7 +360,7 @@ export function upload_finish(length: i32, outcome: i32): void {
 
 /** MKCOL. Input: see beginRequest. Returns 1 when created, 0 when refused. */
 export function create_folder(length: i32): i32 {
-  const request = beginRequest(length);
+  const request = beginRequest(length, Callback.CreateFolder);
   if (!request.isUploadPath) return 0;
   return uploads.makeFolder(request.path, request.views.now, nowMs(), request.owner) ? 1 : 0;
 }
@@ -360,7 +371,7 @@ export function create_folder(length: i32): i32 {
  * shim passes them to the module's other instances).
  */
 export function delete_item(length: i32): i32 {
-  const request = beginRequest(length);
+  const request = beginRequest(length, Callback.DeleteItem);
   output.reset();
   output.u32(0);
   if (request.isUploadPath) return uploads.delete(request.path, request.owner) ? 1 : 0;
@@ -403,10 +414,21 @@ export function tick(): i32 {
   return output.length;
 }
 
-/** Input: the shim's version. Output: the status JSON. `traps` and `memoryBytes` are known to the shim only. */
+/**
+ * Input: u32-prefixed identity and URI as the request filter recorded them (as for the WebDAV
+ * callbacks), then the shim's version. Output: the status JSON; under access rules, only an
+ * unrestricted user sees the rules of others. `traps` and `memoryBytes` are known to the shim only.
+ */
 export function status(traps: i32, memoryBytes: f64, length: i32): i32 {
-  const version = inputReader(length).rest();
+  const reader = inputReader(length);
+  const handed = reader.string();
+  const filterUri = reader.string();
+  const version = reader.rest();
+  const rules = config.access;
+  const ownRequest = normalizedComponents(filterUri).join("/") == normalizedComponents(STATUS_ROUTE).join("/");
+  const asker = ownRequest ? rules.principal(identityFor(handed, Callback.Status)) : new Principal("", rules.nobody);
   output.reset();
-  output.bytes(String.UTF8.encode(formatStatus(version, config, catalog, cache, synchronizer, deleter, uploads, traps, memoryBytes), false));
+  output.bytes(String.UTF8.encode(formatStatus(version, config, catalog, cache, synchronizer, deleter, uploads, traps, memoryBytes,
+    asker.profile.unrestricted ? null : asker.profile), false));
   return output.length;
 }

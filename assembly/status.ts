@@ -6,15 +6,19 @@ import { Synchronizer } from "./sync";
 import { Deleter } from "./deletion";
 import { Uploads } from "./uploads";
 import { formatShareDate } from "./clock";
-import { AccessRules } from "./access";
+import { AccessRules, Profile } from "./access";
 
-/** The access rules in force, as the status route shows them: no password, counts of refusals. */
-function formatAccess(rules: AccessRules): string {
+/**
+ * The access rules in force, as the status route shows them: no password, counts of refusals;
+ * `only`: the one entry a user who is not unrestricted may see (their own), null for all.
+ */
+function formatAccess(rules: AccessRules, only: Profile | null): string {
   if (!rules.active) return "{\"Active\":false}";
   const entries = new Array<string>();
   const profiles = rules.profiles();
   for (let i = 0; i < profiles.length; i++) {
     const profile = profiles[i];
+    if (only !== null && profile !== only) continue;
     entries.push("{\"Entry\":" + jsonString(profile.name) + ",\"Rule\":" + jsonString(profile.describe()) +
       ",\"Refused\":" + profile.refused.toString() + "}");
   }
@@ -39,7 +43,7 @@ export function jsonString(value: string): string {
 }
 
 export function formatStatus(version: string, config: Config, catalog: Catalog, cache: InstanceCache, sync: Synchronizer,
-  deleter: Deleter, uploads: Uploads, traps: i32, memoryBytes: f64): string {
+  deleter: Deleter, uploads: Uploads, traps: i32, memoryBytes: f64, rulesOf: Profile | null): string {
   return "{" +
     "\"Version\":" + jsonString(version) + "," +
     "\"Root\":" + jsonString(config.root) + "," +
@@ -64,6 +68,6 @@ export function formatStatus(version: string, config: Config, catalog: Catalog, 
     "\"DeleteAllowed\":" + (config.deleteAllowed ? "true" : "false") + "," +
     "\"UploadAllowed\":" + (config.uploadAllowed ? "true" : "false") + "," +
     "\"AsciiNames\":" + (config.asciiNames ? "true" : "false") + "," +
-    "\"AccessRules\":" + formatAccess(config.access) +
+    "\"AccessRules\":" + formatAccess(config.access, rulesOf) +
     "}";
 }

@@ -138,11 +138,21 @@ export class ByteReader {
     return text;
   }
 
-  /** The path components of a WebDAV callback: a u32 count, then that many strings. */
+  /**
+   * The path components of a WebDAV callback: a u32 count, then that many strings. A component
+   * that is not valid UTF-8 (Orthanc decodes %FF and %ED%A0%80 into such bytes) becomes
+   * INVALID_COMPONENT, which names nothing and is no acceptable name: decoding it with
+   * replacement characters would give a name the client never sent (issue 9).
+   */
   components(): Array<string> {
     const count = this.u32();
     const result = new Array<string>();
-    for (let i: u32 = 0; i < count && this.ok; i++) result.push(this.string());
+    for (let i: u32 = 0; i < count && this.ok; i++) {
+      const length = this.ptr + 4 <= this.end ? load<u32>(this.ptr) : 0;
+      const valid = this.ptr + 4 + <usize>length <= this.end && isValidUtf8(this.ptr + 4, <usize>length);
+      const text = this.string();
+      result.push(valid ? text : INVALID_COMPONENT);
+    }
     return result;
   }
 
@@ -151,6 +161,43 @@ export class ByteReader {
     this.ptr = this.end;
     return text;
   }
+}
+
+/** Stands for a path component that is not valid UTF-8: a control character, never a name. */
+export const INVALID_COMPONENT = "\u0000";
+
+/** Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. */
+export function isValidUtf8(ptr: usize, length: usize): bool {
+  let i: usize = 0;
+  while (i < length) {
+    const c = <u32>load<u8>(ptr + i);
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let extra: usize;
+    let low: u32 = 0x80;
+    let high: u32 = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) extra = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      if (c == 0xe0) low = 0xa0;
+      if (c == 0xed) high = 0x9f; // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      if (c == 0xf0) low = 0x90;
+      if (c == 0xf4) high = 0x8f;
+    } else return false;
+    if (i + extra >= length) return false;
+    const second = <u32>load<u8>(ptr + i + 1);
+    if (second < low || second > high) return false;
+    for (let k: usize = 2; k <= extra; k++) {
+      const next = <u32>load<u8>(ptr + i + k);
+      if (next < 0x80 || next > 0xbf) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
 }
 
 /** One input buffer, reused, grown on demand; the shim asks for it with `input(size)`. */

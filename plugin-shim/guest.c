@@ -411,12 +411,13 @@ static uint8_t* encode_path(uint32_t count, const char* const* items, size_t* si
   return buffer;
 }
 
-int32_t guest_filter(int32_t method, const char* uri, const char* authorization, guest_buffer_t* answer) {
-  size_t size = 4 + strlen(uri) + strlen(authorization);
+int32_t guest_filter(int32_t method, const char* uri, const char* authorization, const char* depth, guest_buffer_t* answer) {
+  size_t size = 4 + strlen(uri) + 4 + strlen(authorization) + strlen(depth);
   uint8_t* input = malloc(size);
   if (input == NULL) return GUEST_FAILED;
   uint8_t* at = put_string(input, uri);
-  memcpy(at, authorization, strlen(authorization));
+  at = put_string(at, authorization);
+  memcpy(at, depth, strlen(depth));
   call_t call = {.kind = CALL_FILTER, .input = input, .input_size = size, .level = method, .answer = answer};
   int32_t result = run_locked(PRIMARY, &call);
   free(input);
@@ -499,8 +500,19 @@ int32_t guest_tick(guest_buffer_t* discarded) {
 }
 
 int32_t guest_status(const char* version, guest_buffer_t* answer) {
-  call_t call = {.kind = CALL_STATUS, .input = (const uint8_t*)version, .input_size = strlen(version), .answer = answer};
-  return run_locked(PRIMARY, &call);
+  /* This thread's identity and filter URI, as for a path callback, then the version. */
+  const char* identity;
+  const char* uri;
+  identity_current(&identity, &uri);
+  size_t size = 4 + strlen(identity) + 4 + strlen(uri) + strlen(version);
+  uint8_t* input = malloc(size);
+  if (input == NULL) return GUEST_FAILED;
+  uint8_t* at = put_string(put_string(input, identity), uri);
+  memcpy(at, version, strlen(version));
+  call_t call = {.kind = CALL_STATUS, .input = input, .input_size = size, .answer = answer};
+  int32_t result = run_locked(PRIMARY, &call);
+  free(input);
+  return result;
 }
 
 int32_t guest_store(uint32_t count, const char* const* items, uint64_t size, guest_buffer_t* answer) {

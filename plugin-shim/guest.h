@@ -46,7 +46,7 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
 /* The request filter (only with access rules): `method` is Orthanc's OrthancPluginHttpMethod,
  * `authorization` the header's value or "". The answer: u8 allow, u32-prefixed identity to
  * record for the request's callbacks (assembly/index.ts filter_request). */
-int32_t guest_filter(int32_t method, const char* uri, const char* authorization, guest_buffer_t* answer);
+int32_t guest_filter(int32_t method, const char* uri, const char* authorization, const char* depth, guest_buffer_t* answer);
 
 /* The timer. `discarded` receives staging ids whose files may go (assembly/index.ts tick). */
 int32_t guest_tick(guest_buffer_t* discarded);

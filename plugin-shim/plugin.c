@@ -29,12 +29,24 @@ OrthancPluginContext* plugin_context(void) {
 
 /* ---- WebDAV collection ---- */
 
+/* The request whose callback this is ends here: its identity goes (identity.h). Orthanc 1.10.1
+ * makes at most two callbacks per request, the second always ListFolder or RetrieveFile after
+ * IsExistingFolder (assembly/callbacks.ts has the table); every other callback is the last, and
+ * the module says whether IsExistingFolder is. */
+static void request_ends(void) {
+  identity_forget();
+}
+
 static OrthancPluginErrorCode is_existing_folder(uint8_t* isExisting, uint32_t pathSize,
                                                  const char* const* pathItems, void* payload) {
   (void)payload;
   int32_t result = guest_path_call(GUEST_IS_EXISTING_FOLDER, pathSize, pathItems, NULL);
-  if (result < 0) return OrthancPluginErrorCode_InternalError;
-  *isExisting = result == 1;
+  if (result < 0) {
+    request_ends();
+    return OrthancPluginErrorCode_InternalError;
+  }
+  *isExisting = (result & 1) != 0;
+  if ((result & 2) != 0) request_ends();
   return OrthancPluginErrorCode_Success;
 }
 
@@ -44,7 +56,7 @@ static OrthancPluginErrorCode list_folder(uint8_t* isExisting, OrthancPluginWebD
   (void)payload;
   guest_buffer_t answer = {NULL, 0};
   int32_t result = guest_path_call(GUEST_LIST_FOLDER, pathSize, pathItems, &answer);
-  identity_forget(); /* the last callback of its request (identity.h) */
+  request_ends();
   if (result == -1) {
     *isExisting = 0;
     return OrthancPluginErrorCode_Success;
@@ -76,7 +88,7 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
   (void)payload;
   guest_buffer_t answer = {NULL, 0};
   int32_t result = guest_path_call(GUEST_RETRIEVE_FILE, pathSize, pathItems, &answer);
-  identity_forget(); /* the last callback of its request (identity.h) */
+  request_ends();
   if (result == -1) return OrthancPluginErrorCode_Success; /* not calling retrieveFile: 404 */
   if (result < 0) return OrthancPluginErrorCode_InternalError;
   wire_reader_t reader;
@@ -134,7 +146,7 @@ static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize,
   (void)payload;
   guest_buffer_t answer = {NULL, 0};
   int32_t decided = guest_store(pathSize, pathItems, size, &answer);
-  identity_forget(); /* the last callback of its request (identity.h) */
+  request_ends();
   if (decided < 0) return OrthancPluginErrorCode_InternalError;
   wire_reader_t reader;
   wire_init(&reader, answer.data, answer.size);
@@ -170,7 +182,7 @@ static OrthancPluginErrorCode create_folder(uint8_t* isReadOnly, uint32_t pathSi
                                             void* payload) {
   (void)payload;
   int32_t result = guest_path_call(GUEST_CREATE_FOLDER, pathSize, pathItems, NULL);
-  identity_forget(); /* the last callback of its request (identity.h) */
+  request_ends();
   return answer_write(result, isReadOnly);
 }
 
@@ -178,7 +190,7 @@ static OrthancPluginErrorCode delete_item(uint8_t* isReadOnly, uint32_t pathSize
                                           void* payload) {
   (void)payload;
   int32_t result = guest_path_call(GUEST_DELETE_ITEM, pathSize, pathItems, NULL);
-  identity_forget(); /* the last callback of its request (identity.h) */
+  request_ends();
   return answer_write(result, isReadOnly);
 }
 
@@ -196,11 +208,13 @@ static int32_t filter_request(OrthancPluginHttpMethod method, const char* uri, c
   (void)getArgumentsValues;
   identity_forget();
   const char* authorization = "";
+  const char* depth = ""; /* tells PROPFIND from GET: both arrive as GET (orthanc.md §2) */
   for (uint32_t i = 0; i < headersCount; i++) {
     if (strcasecmp(headersKeys[i], "authorization") == 0) authorization = headersValues[i];
+    if (strcasecmp(headersKeys[i], "depth") == 0) depth = headersValues[i];
   }
   guest_buffer_t answer = {NULL, 0};
-  if (guest_filter((int32_t)method, uri, authorization, &answer) < 0) return 0;
+  if (guest_filter((int32_t)method, uri, authorization, depth, &answer) < 0) return 0;
   wire_reader_t reader;
   wire_init(&reader, answer.data, answer.size);
   uint8_t allowed = wire_u8(&reader);
@@ -223,7 +237,9 @@ static OrthancPluginErrorCode status_route(OrthancPluginRestOutput* output, cons
   }
   guest_buffer_t answer = {NULL, 0};
   /* The version is the shim's: it names the .so that is installed. */
-  if (guest_status(PLUGIN_VERSION, &answer) < 0) return OrthancPluginErrorCode_InternalError;
+  int32_t result = guest_status(PLUGIN_VERSION, &answer);
+  request_ends();
+  if (result < 0) return OrthancPluginErrorCode_InternalError;
   OrthancPluginAnswerBuffer(context_, output, answer.data, answer.size, "application/json");
   guest_buffer_free(&answer);
   return OrthancPluginErrorCode_Success;

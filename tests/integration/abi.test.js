@@ -109,18 +109,23 @@ test('with access rules: the filter decides and names the identity; callbacks us
   let at = 2 + configured[1];
   at += 2 + configured.readUInt16LE(at) + 1;
   assert.equal(configured[at], 1, 'the shim must register the request filter');
-  const filter = (user, uri, method = 1) => {
+  const filter = (user, uri, method = 1, depth = '1') => {
     const authorization = `Basic ${Buffer.from(`${user}:pw`).toString('base64')}`;
-    const answer = output(call('filter_request', Buffer.concat([u32String(uri), Buffer.from(authorization)]), method));
+    const answer = output(call('filter_request', Buffer.concat([u32String(uri), u32String(authorization), Buffer.from(depth)]), method));
     return { allowed: answer[0] === 1, identity: answer.subarray(5, 5 + answer.readUInt32LE(1)).toString() };
   };
   const cardio = filter('cardio', '/webdav/by-studies');
-  assert.deepEqual(cardio, { allowed: true, identity: 'u:cardio' });
+  assert.deepEqual(cardio, { allowed: true, identity: 'D1|u:cardio' }, 'a PROPFIND Depth 1 by cardio');
   assert.equal(filter('cardio', '/patients').allowed, false, 'the REST API is refused');
   assert.equal(filter('cardio', '/webdav/uploads/a.dcm', 3).allowed, false, 'a PUT without the upload right');
   const names = (identity, uri) => decodeListing(output(call('list_folder', encodePath(['by-studies'], identity, uri)))).map((e) => e.name);
   assert.deepEqual(names(cardio.identity, '/webdav/by-studies'), ['X - Y - D']);
-  assert.deepEqual(names('u:neuro', '/webdav/by-studies'), [], 'neuro sees none of it');
+  assert.deepEqual(names('D1|u:neuro', '/webdav/by-studies'), [], 'neuro sees none of it');
+  assert.deepEqual(names(filter('cardio', '/webdav/by-studies', 1, '0').identity, '/webdav/by-studies'), [],
+    'the identity of a PROPFIND Depth 0 (which makes no ListFolder) grants no listing');
+  const depth0 = filter('cardio', '/webdav/by-studies', 1, '0').identity;
+  assert.equal(call('is_existing_folder', encodePath(['by-studies'], depth0, '/webdav/by-studies')), 3, 'a folder, and the end of the request');
+  assert.equal(call('is_existing_folder', encodePath(['by-studies'], cardio.identity, '/webdav/by-studies')), 1, 'a folder; ListFolder follows');
   assert.deepEqual(names(cardio.identity, '/webdav/by-patients'), [], 'an identity recorded for another URI grants nothing');
   assert.deepEqual(names('', ''), [], 'no identity grants nothing');
 });

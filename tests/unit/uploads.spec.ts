@@ -1,4 +1,5 @@
 import { Uploads, StoreAction, EntryKind, isNewer, isSystemJunk, isAcceptableName } from "../../assembly/uploads";
+import { INVALID_COMPONENT, isValidUtf8 } from "../../assembly/wire";
 
 function uploads(): Uploads {
   return new Uploads(64, 1000, 1000, 1000);
@@ -66,3 +67,26 @@ describe("Uploads", () => {
     expect(u.find(["uploads", "g"])).toBeNull();
   });
 });
+
+describe("path components that are not UTF-8 (issue 9)", () => {
+  it("are refused as names for PUT and MKCOL", () => {
+    const uploads = new Uploads(64, 1000, 1000, 1000);
+    expect(uploads.makeFolder(["uploads", INVALID_COMPONENT], "20240101T000000", 0)).toBe(false);
+    expect(<i32>uploads.store(["uploads", "a", INVALID_COMPONENT], 10, "20240101T000000", 0).action).toBe(<i32>StoreAction.Refuse);
+  });
+  it("are told from valid UTF-8 strictly", () => {
+    expect(utf8Valid([0x78, 0x2d, 0xc3, 0xa9])).toBe(true); // "x-é"
+    expect(utf8Valid([0xf0, 0x9f, 0x99, 0x82])).toBe(true); // 🙂
+    expect(utf8Valid([0x78, 0xff])).toBe(false);
+    expect(utf8Valid([0xed, 0xa0, 0x80])).toBe(false); // a surrogate
+    expect(utf8Valid([0xc0, 0xaf])).toBe(false); // overlong "/"
+    expect(utf8Valid([0xe2, 0x82])).toBe(false); // cut short
+    expect(utf8Valid([0xf4, 0x90, 0x80, 0x80])).toBe(false); // above U+10FFFF
+  });
+});
+
+function utf8Valid(values: Array<i32>): bool {
+  const bytes = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) bytes[i] = <u8>values[i];
+  return isValidUtf8(bytes.dataStart, <usize>bytes.length);
+}
