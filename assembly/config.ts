@@ -24,7 +24,7 @@ export class Config {
   /** Seconds an empty folder of uploads/ stays, and a zero-byte file never rewritten. */
   uploadFolderIdleSeconds: i32 = 30;
   emptyFileIdleSeconds: i32 = 300;
-  /** Seconds an imported file stays listed, for clients that check what they wrote. */
+  /** Seconds an imported file stays reachable by its name (no longer listed), for clients that check what they wrote. */
   importedLingerSeconds: i32 = 5;
   /** A ZIP archive may unpack to at most this many times its size (zip bombs). */
   maxZipRatio: i32 = 100;

@@ -226,7 +226,7 @@ export function list_folder(length: i32): i32 {
 }
 
 function writeUploadListing(folder: UploadEntry, views: Views): void {
-  const children = folder.children.values();
+  const children = uploads.listed(folder);
   output.u32(<u32>children.length);
   for (let i = 0; i < children.length; i++) {
     const child = children[i];

@@ -199,6 +199,8 @@ export class Synchronizer extends ResourceSource {
     }
   }
 
+  private jsonCache: Map<string, Uint8Array> = new Map<string, Uint8Array>();
+
   /** Applies the change log since the last call: the start of every request. */
   sync(): void {
     if (!this.loaded) {
@@ -244,6 +246,7 @@ export class Synchronizer extends ResourceSource {
       const done = answer.get("Done");
       if (done === null || !done.isBool || (<JSON.Bool>done).valueOf()) break;
     }
+    this.forgetJson(studies, series, newInstances.length > 0);
     // Parents first, so that children find them.
     const p = patients.values();
     for (let i = 0; i < p.length; i++) this.refetch("patients", p[i]);
@@ -274,8 +277,22 @@ export class Synchronizer extends ResourceSource {
     }
   }
 
+  /** The JSON files of resources that changed: all of them after new instances (their lists grew). */
+  private forgetJson(studies: Set<string>, series: Set<string>, everything: bool): void {
+    if (this.jsonCache.size == 0) return;
+    if (everything) {
+      this.jsonCache.clear();
+      return;
+    }
+    const s = studies.values();
+    for (let i = 0; i < s.length; i++) this.jsonCache.delete("studies/" + s[i]);
+    const e = series.values();
+    for (let i = 0; i < e.length; i++) this.jsonCache.delete("series/" + e[i]);
+  }
+
   /** A Deleted event queued by the shim. level: 0 patient, 1 study, 2 series, 3 instance. */
   deleted(level: i32, id: string): void {
+    this.jsonCache.clear(); // a parent's JSON lists its children
     if (level == 3) this.cache.dropInstance(id);
     else if (level == 2) {
       this.catalog.removeSeries(id);
@@ -368,7 +385,36 @@ export class Synchronizer extends ResourceSource {
     return list;
   }
 
+  /**
+   * study.json / series.json: GET /studies/{id} or /series/{id}, kept until the change log
+   * says the resource changed, so that a GET serves the bytes whose size a listing gave
+   * (issue 9: rclone reported "corrupted on transfer" when IsStable flipped in between).
+   * IsStable is written so that both of its values have the same length.
+   */
   resourceJson(level: string, id: string): Uint8Array | null {
-    return restGet("/" + level + "/" + id);
+    const key = level + "/" + id;
+    if (this.jsonCache.has(key)) return this.jsonCache.get(key);
+    const answer = restGet("/" + level + "/" + id);
+    if (answer === null) return null;
+    const json = sameLengthStability(answer);
+    if (this.jsonCache.size >= MAX_CACHED_JSON) this.jsonCache.clear();
+    this.jsonCache.set(key, json);
+    return json;
   }
+}
+
+/** Bound of the JSON files kept (study.json, series.json): a few hundred KB. */
+const MAX_CACHED_JSON = 2048;
+
+const IS_STABLE = "\"IsStable\"";
+
+/** The JSON with `"IsStable" : true` followed by a space, as long as `"IsStable" : false`. */
+export function sameLengthStability(json: Uint8Array): Uint8Array {
+  const text = String.UTF8.decode(json.buffer, false);
+  const at = text.indexOf(IS_STABLE);
+  if (at < 0) return json;
+  let value = at + IS_STABLE.length;
+  while (value < text.length && (text.charCodeAt(value) == 0x20 || text.charCodeAt(value) == 0x3a)) value++;
+  if (!text.startsWith("true", value)) return json;
+  return Uint8Array.wrap(String.UTF8.encode(text.substring(0, value + 4) + " " + text.substring(value + 4)));
 }

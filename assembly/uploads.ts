@@ -38,7 +38,7 @@ export enum EntryKind {
   Pending, // staged, waiting for or being ingested
   Empty, // a zero-byte PUT: explorers create the file, then write it
   Report, // why a file could not be imported
-  Imported, // imported, still listed for a few seconds: clients check what they wrote
+  Imported, // imported: no longer listed, still reachable by its name for a few seconds (below)
 }
 
 export class UploadEntry {
@@ -354,8 +354,10 @@ export class Uploads {
     if (!this.byStagingId.has(id)) return;
     const entry = this.byStagingId.get(id);
     if (outcome == JobOutcome.Imported) {
-      // Listed a few seconds more (its staged bytes kept for GET): rclone, davfs2 and
-      // Explorer look at what they just wrote, and a file gone at once reads as a failure.
+      // Reachable by its name a few seconds more (its staged bytes kept for GET): rclone,
+      // davfs2 and Explorer look at what they just wrote, and a file gone at once reads as a
+      // failure. It is no longer listed: Orthanc's own tests (and users) expect an imported
+      // file to leave uploads/ (issue 9, README "Uploading").
       this.imported++;
       this.pending--;
       entry.kind = EntryKind.Imported;
@@ -488,6 +490,14 @@ export class Uploads {
   restoreReport(id: string, record: string, text: string, date: string, now: f64): void {
     const place = this.placeOf(record, date, now);
     if (place !== null) this.addReport(place.parent, place.name, id, text, date, now);
+  }
+
+  /** What a listing of `folder` shows: everything but the files already imported. */
+  listed(folder: UploadEntry): Array<UploadEntry> {
+    const children = folder.children.values();
+    const result = new Array<UploadEntry>();
+    for (let i = 0; i < children.length; i++) if (children[i].kind != EntryKind.Imported) result.push(children[i]);
+    return result;
   }
 
   /** Removes an entry (and, for a folder, everything in it) from the tree and the queue. */
