@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Orthanc } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
-import { seeds, mutate, random, sopInstanceUidOf } from '../lib/fuzz.js';
+import { seeds, mutate, random, sopInstanceUidOf, dcmdump } from '../lib/fuzz.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
 import { until } from '../lib/until.js';
 
@@ -31,23 +31,35 @@ after(async () => {
 
 const status = async () => (await orthanc.rest('GET', '/webdav-share/status')).Uploads;
 
-/** The attack of issue 9: a valid file plus elements of non-standard VRs hiding deep nesting. */
+/**
+ * The attack of issue 9: a valid file plus elements of non-standard VRs. A reader that takes
+ * their length from bytes 6-7 (as the check of revision 7f11af5 did) skips them as opaque
+ * values; DCMTK takes bytes 6-7 as reserved, reads an undefined length from bytes 8-11, and
+ * parses what follows as `depth` levels of nested UN sequences (CP-246).
+ */
 function nonStandardVrFile(depth) {
+  const le16 = (v) => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
   const le32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+  const item = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0]), le32(0xffffffff)]);
+  const open = Buffer.concat([Buffer.from([0x09, 0x00, 0x11, 0x10]), le32(0xffffffff), item]);
+  const close = Buffer.concat([Buffer.from([0xfe, 0xff, 0x0d, 0xe0]), le32(0), Buffer.from([0xfe, 0xff, 0xdd, 0xe0]), le32(0)]);
   const parts = [makeInstance({ PatientID: 'ATTACK', SOPInstanceUID: newUid() })];
   for (const vr of ['XX', 'ZZ', 'QQ', 'AB']) {
-    // Read with a 2-byte length (0) by a naive check; DCMTK reads a 4-byte undefined length,
-    // then `depth` levels of UN items (CP-246).
-    parts.push(Buffer.from([0x09, 0x00, 0x10, 0x10]), Buffer.from(vr), Buffer.alloc(2), le32(0xffffffff));
-    for (let i = 0; i < depth; i += 1) parts.push(Buffer.from([0xfe, 0xff, 0x00, 0xe0]), le32(0xffffffff), Buffer.from([0x09, 0x00, 0x11, 0x10]), le32(0xffffffff));
+    const hidden = Buffer.concat([le32(0xffffffff), item, ...Array(depth).fill(open), ...Array(depth + 1).fill(close)]);
+    parts.push(Buffer.from([0x09, 0x00, 0x10, 0x10]), Buffer.from(vr), le16(hidden.length), hidden);
   }
+  parts.push(Buffer.from([0x09, 0x00, 0x20, 0x10]), Buffer.from('LO'), le16(4), Buffer.from('end '));
   return Buffer.concat(parts);
 }
 
 test('the file that killed Orthanc (non-standard VRs hiding thousands of levels) is reported, Orthanc stays up', async () => {
   const before_ = await status();
-  const file = nonStandardVrFile(3000);
-  assert.ok(file.length > 90000, `${file.length} bytes`);
+  const file = nonStandardVrFile(2000);
+  assert.ok(file.length > 250000, `${file.length} bytes`);
+  // DCMTK, the oracle, reads it nested thousands of levels deep.
+  const copy = path.join(directory, 'attack.dcm');
+  writeFileSync(copy, file);
+  assert.ok(dcmdump(copy).depth > 1000, 'DCMTK reads deep nesting in it');
   assert.equal((await dav.request('PUT', ['uploads', 'attack.dcm'], { body: file })).status, 201);
   await until('the report', async () => (await dav.uploadsTree()).files.includes('attack.dcm.error.txt'));
   const report = (await dav.get(['uploads', 'attack.dcm.error.txt'])).body.toString();
