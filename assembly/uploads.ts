@@ -428,8 +428,11 @@ export class Uploads {
     }
     if (job.failures.length > 0) {
       this.failed--; // the archive's report counts its members, not itself
-      this.fail(entry, job.imported.toString() + " file(s) of the archive were imported; these were not:\r\n  " +
-        job.failures.join("\r\n  "));
+      const head = job.imported == 0
+        ? "None of the " + job.failures.length.toString() + " file(s) of the archive uploads/" + entry.path + " was imported into Orthanc."
+        : "The archive uploads/" + entry.path + " was partly imported into Orthanc: " + job.imported.toString() +
+          " file(s) were imported, " + job.failures.length.toString() + " were not.";
+      this.fail(entry, "", head + "\r\nNot imported:\r\n  " + job.failures.join("\r\n  "));
     } else {
       this.pending--;
       entry.kind = EntryKind.Imported;
@@ -458,7 +461,8 @@ export class Uploads {
     return 0;
   }
 
-  private fail(entry: UploadEntry, reason: string): i32 {
+  /** The upload becomes a report: "was not imported" and `reason`, or the whole `text` given. */
+  private fail(entry: UploadEntry, reason: string, text: string = ""): i32 {
     this.failed++;
     const parent = entry.parent!;
     const path = entry.path;
@@ -468,11 +472,10 @@ export class Uploads {
     this.byStagingId.delete(entry.stagingId);
     if (this.zips.has(entry.stagingId)) this.zips.delete(entry.stagingId);
     if (parent.children.has(entry.name) && parent.children.get(entry.name) === entry) parent.children.delete(entry.name);
-    const text = "The file uploads/" + path + " was not imported into Orthanc.\r\n" +
-      "Reason: " + reason + "\r\n" +
-      "Nothing else was changed. Delete this report when you have read it.\r\n";
-    const report = this.addReport(parent, entry.name, entry.stagingId, text, entry.date, entry.touchedAt);
-    this.reportsToWrite.push(report);
+    const body = text.length > 0 ? text : "The file uploads/" + path + " was not imported into Orthanc.\r\nReason: " + reason;
+    const report = body + "\r\nNothing else was changed. Delete this report when you have read it.\r\n";
+    const added = this.addReport(parent, entry.name, entry.stagingId, report, entry.date, entry.touchedAt);
+    this.reportsToWrite.push(added);
     return 0;
   }
 
