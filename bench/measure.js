@@ -13,9 +13,19 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Resident memory of a process in bytes (VmRSS of /proc/PID/status). */
+/**
+ * Resident memory of a process in bytes (VmRSS of /proc/PID/status); null once it has exited:
+ * a share whose Orthanc died under the load is a result the bench reports, not a reason to stop.
+ */
 export function rssBytes(pid) {
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  let status;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (error) {
+    if (error.code === 'ENOENT' || error.code === 'ESRCH') return null;
+    throw error;
+  }
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
   return m ? Number(m[1]) * 1024 : null;
 }
 
