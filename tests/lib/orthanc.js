@@ -78,8 +78,11 @@ export class Orthanc {
     return orthanc;
   }
 
-  /** Starts the server; returns once /system answers 200 (any answer with `anyAnswer`). */
-  async start({ anyAnswer = false } = {}) {
+  /**
+   * Starts the server; returns once /system answers 200 (any answer with `anyAnswer`), or once
+   * `ready()` resolves true when given (a server that does not speak plain HTTP).
+   */
+  async start({ anyAnswer = false, ready = null } = {}) {
     const configPath = path.join(this.directory, 'orthanc.json');
     writeFileSync(configPath, JSON.stringify(this.configuration, null, 2));
     const log = createWriteStream(this.logFile, { flags: 'a' });
@@ -90,10 +93,14 @@ export class Orthanc {
     const deadline = Date.now() + 30000;
     for (;;) {
       if (this.process.exitCode !== null) throw new Error(`Orthanc exited at start; see ${this.logFile}`);
-      try {
-        const answer = await fetch(`${this.url}/system`, { headers: this.restHeaders });
-        if (answer.ok || anyAnswer) break;
-      } catch { /* not listening yet */ }
+      if (ready) {
+        if (await ready()) break;
+      } else {
+        try {
+          const answer = await fetch(`${this.url}/system`, { headers: this.restHeaders });
+          if (answer.ok || anyAnswer) break;
+        } catch { /* not listening yet */ }
+      }
       if (Date.now() > deadline) throw new Error(`Orthanc did not start; see ${this.logFile}`);
       await new Promise((r) => setTimeout(r, 100));
     }
