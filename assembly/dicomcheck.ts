@@ -135,12 +135,12 @@ class Walker {
   error: string = "";
   result: CheckResult = new CheckResult(Verdict.Valid, "");
   characterSet: string = "";
-  /** The deepest nesting of sequences met. */
-  deepest: i32 = 0;
   /** The transfer syntax is encapsulated. */
   encapsulated: bool = false;
   /** Top-level tags already met (of those the check reads). */
   seen: Set<u32> = new Set<u32>();
+  /** The transfer syntax UID of the meta header (meta()). */
+  syntax: string = "";
 
   constructor(public source: ByteSource, public maxDepth: i32) {}
 
@@ -299,7 +299,6 @@ class Walker {
   /** Items of a sequence in [start, end), or until the sequence end when `length` is undefined. */
   private items(start: u64, end: u64, length: u32, depth: i32, encoding: Encoding): u64 {
     if (depth > this.maxDepth) return this.fail("sequences nested deeper than " + this.maxDepth.toString() + " levels", start);
-    if (depth > this.deepest) this.deepest = depth;
     const big = encoding.big;
     let offset = start;
     const limit = length == UNDEFINED ? end : start + <u64>length;
@@ -399,9 +398,7 @@ class Walker {
     return offset;
   }
 
-  syntax: string = "";
-
-  /** The deepest nesting and the IDs go into the result. */
+  /** The result of a walk that ended at `end` (u64.MAX_VALUE on error), `what` naming the part read. */
   finish(end: u64, what: string): CheckResult {
     if (end == u64.MAX_VALUE) return new CheckResult(Verdict.Invalid, what + ": " + this.error);
     return this.result;

@@ -1,8 +1,9 @@
 /* Who is asking, handed from the request filter to the collection callbacks of the same request
  * (orthanc.md §2: same worker thread, filter first). Mechanism only: the module decides what the
  * identity is (from the Authorization header) and whether it belongs to a callback's request
- * (the URI recorded here must be the callback's path). Worker threads are reused, so every
- * filter call overwrites the record and the last callback of a request forgets it. */
+ * (the URI recorded here must be the callback's path, the callback one its request makes:
+ * assembly/callbacks.ts). Worker threads are reused, so every filter call overwrites the record
+ * and the callback that ends a request forgets it (plugin.c request_ends). */
 #ifndef WEBDAV_IDENTITY_H
 #define WEBDAV_IDENTITY_H
 

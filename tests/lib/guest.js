@@ -19,7 +19,7 @@ export function u32String(text) {
 export function encodePath(components, identity = '', uri = '') {
   const count = Buffer.alloc(4);
   count.writeUInt32LE(components.length);
-  return Buffer.concat([u32String(identity), u32String(uri), count, ...components.map((c) => (Buffer.isBuffer(c) ? Buffer.concat([Buffer.from([c.length, 0, 0, 0]), c]) : u32String(c)))]);
+  return Buffer.concat([u32String(identity), u32String(uri), count, ...components.map(u32String)]);
 }
 
 /**
