@@ -1,5 +1,5 @@
 // Who may see and do what: the access rules of WebDavShare.AccessRules, the identity of the
-// request asking (from the request filter, orthanc.md §2), and the decisions the filter takes
+// request asking (from the request filter, docs/orthanc.md "Request filter"), and the decisions the filter takes
 // before Orthanc reads a body. What a user sees inside the share is filtered by views.ts
 // (visible studies) and uploads.ts (own uploads), both asking a Profile.
 //
@@ -270,7 +270,7 @@ export function readAccessRules(section: JSON.Value | null, orthanc: JSON.Obj): 
 }
 
 /**
- * Orthanc's RegisteredUsers, keyed as Orthanc looks them up (orthanc.md §6: the base64 text of
+ * Orthanc's RegisteredUsers, keyed as Orthanc looks them up (docs/orthanc.md, "Request filter": the base64 text of
  * "user:password", as the header carries it). Without any, Orthanc with remote access adds
  * orthanc / orthanc.
  */
@@ -327,7 +327,7 @@ function readInto(rules: AccessRules, section: JSON.Value): string {
 
 // ---- decisions of the request filter ------------------------------------------------------
 
-/** Orthanc's OrthancPluginHttpMethod, as the filter sees WebDAV verbs (orthanc.md §2). */
+/** Orthanc's OrthancPluginHttpMethod, as the filter sees WebDAV verbs (docs/orthanc.md, "Request filter"). */
 export const METHOD_GET: i32 = 1; // GET, HEAD, OPTIONS, PROPFIND
 export const METHOD_POST: i32 = 2;
 export const METHOD_PUT: i32 = 3; // PUT, MKCOL, LOCK, UNLOCK, PROPPATCH

@@ -1,8 +1,8 @@
-// Which collection callbacks belong to a request, and which one ends it (issue 9: identity must
-// never outlive its request). The request filter sees every request but the callbacks see
-// nothing of theirs (orthanc.md §1, §2), so the identity the filter hands over, through the
+// Which collection callbacks belong to a request, and which one ends it: an identity must never
+// outlive its request. The request filter sees every request but the callbacks see
+// nothing of theirs (docs/orthanc.md, "Collection callbacks", "Request filter"), so the identity the filter hands over, through the
 // thread it ran on, says what kind of request it came from. Orthanc 1.10.1 calls, per request
-// (HttpServer.cpp HandleWebDav, docs/orthanc.md):
+// (HttpServer.cpp HandleWebDav):
 //   PROPFIND Depth 0 on a folder   IsExistingFolder
 //   PROPFIND Depth 1 on a folder   IsExistingFolder, ListFolder
 //   PROPFIND on a file             IsExistingFolder (no), RetrieveFile

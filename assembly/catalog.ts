@@ -79,7 +79,7 @@ export enum CatalogChange {
 /**
  * Told of every change, so that what is derived from the catalog (names, listings, the dates
  * tree) is updated for what changed instead of rebuilt whole: with uploads arriving, a rebuild
- * of every folder's names per new study cost more than everything else (issue 5's load).
+ * of every folder's names per new study cost more than everything else (README, "Under load").
  */
 export abstract class CatalogListener {
   abstract catalogChanged(change: CatalogChange, patient: Patient | null, study: Study | null, series: Series | null): void;

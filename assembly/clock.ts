@@ -1,4 +1,4 @@
-// Dates as the WebDAV collection API wants them: YYYYMMDDTHHMMSS, UTC (orthanc.md §1).
+// Dates as the WebDAV collection API wants them: YYYYMMDDTHHMMSS, UTC (docs/orthanc.md, "Collection callbacks").
 
 function pad(value: i32, width: i32): string {
   return value.toString().padStart(width, "0");

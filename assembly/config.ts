@@ -162,7 +162,7 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
   }
   if (!config.enable) return new ConfigResult(config, ConfigOutcome.Disabled);
 
-  // orthanc.md §1: the core's own share (WebDavEnabled, true by default) at the same root
+  // docs/orthanc.md, "Collection callbacks": the core's own share (WebDavEnabled, true by default) at the same root
   // makes Orthanc 1.10.1 fail at start-up and crash.
   const coreShare = top.get("WebDavEnabled");
   const coreShareOn = coreShare === null || !coreShare.isBool || (<JSON.Bool>coreShare).valueOf();

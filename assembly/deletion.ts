@@ -1,4 +1,4 @@
-// What a DELETE through the share does (orthanc.md §4, without the built-in's accidents):
+// What a DELETE through the share does (docs/orthanc.md, "The built-in share", without its accidents):
 // - the share root, a view root and uploads/ itself are refused, whatever the flags (the
 //   built-in deletes the whole database on DELETE /webdav/by-studies);
 // - with DeleteAllowed false, every DELETE in the DICOM views is refused and nothing changes;
@@ -68,7 +68,7 @@ export class Deleter {
     switch (node.kind) {
       case NodeKind.Patient:
         // A user who does not see every study deletes those the folder shows them; Orthanc
-        // removes the patient with its last study (issue 9: the other studies stay).
+        // removes the patient with its last study (the other studies stay).
         return views.showsEverything ? this.deleteResource("patients", node.id) : this.deleteStudies(views.studiesIn(node));
       case NodeKind.Study: return this.deleteResource("studies", node.id);
       case NodeKind.Series: return this.deleteResource("series", node.id);

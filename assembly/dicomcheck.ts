@@ -1,4 +1,4 @@
-// The structure check of an uploaded file, inside the sandbox, before Orthanc sees it (issue 9):
+// The structure check of an uploaded file, inside the sandbox, before Orthanc sees it:
 // Orthanc 1.10.1's parser (DCMTK 3.6.7) recurses once per nested sequence and kills the whole
 // server on a file nested thousands of levels deep. The check reads every element header as
 // DCMTK reads it, so that the nesting it counts is the nesting DCMTK will meet, and refuses every

@@ -41,7 +41,7 @@ function newUploads(): Uploads {
 }
 
 /**
- * Under access rules, what an upload may touch (issue 9): an instance joins the study of its
+ * Under access rules, what an upload may touch (README, "Access rules"): an instance joins the study of its
  * StudyInstanceUID and the patient of its PatientID. It is refused when that study exists and
  * its uploader cannot see it, or when that patient exists and its uploader sees none of its
  * studies. Reasons name nothing hidden.

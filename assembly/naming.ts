@@ -1,5 +1,5 @@
 // How DICOM values become file and folder names.
-// Compatible with the built-in share (orthanc.md §4: templates, trimming, " (n)" suffixes),
+// Compatible with the built-in share (docs/orthanc.md, "The built-in share": templates, trimming, " (n)" suffixes),
 // but every name can be shown on Windows, macOS and Linux: Unicode is kept, characters
 // Windows forbids and control characters become "_", trailing dots become "_", reserved
 // device names get a "_", and suffixes do not depend on database order.

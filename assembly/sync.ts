@@ -1,4 +1,4 @@
-// Keeps the catalog equal to Orthanc's database (orthanc.md §3):
+// Keeps the catalog equal to Orthanc's database (docs/orthanc.md, "Change log and change callbacks"):
 // - at start, patients, studies and series are loaded in pages of the REST API;
 // - at the start of every request, new entries of GET /changes are applied;
 // - deletions leave no trace in /changes: they arrive as Deleted events the shim queued from
@@ -388,7 +388,7 @@ export class Synchronizer extends ResourceSource {
   /**
    * study.json / series.json: GET /studies/{id} or /series/{id}, kept until the change log
    * says the resource changed, so that a GET serves the bytes whose size a listing gave
-   * (issue 9: rclone reported "corrupted on transfer" when IsStable flipped in between).
+   * (rclone reported "corrupted on transfer" when IsStable flipped in between).
    * IsStable is written so that both of its values have the same length.
    */
   resourceJson(level: string, id: string): Uint8Array | null {

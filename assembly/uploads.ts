@@ -1,4 +1,4 @@
-// The uploads/ folder (issue 3): what users put there, what happens to each file, and what
+// The uploads/ folder (README, "Uploading"): what users put there, what happens to each file, and what
 // they see meanwhile. The module owns the tree and every decision; the shim writes the bytes
 // to the staging directory, runs the ingestion workers and calls Orthanc.
 // A file's life: PUT -> staged (durable, listed as pending) -> a worker checks it here
@@ -9,7 +9,7 @@ import { ByteSource, BytesSource, CheckResult, checkDicom, Verdict } from "./dic
 
 /**
  * Says why a checked file may not be imported for its uploader, or "" (index.ts: access rules,
- * issue 9: an upload never reveals, changes or joins anything its uploader cannot see).
+ * README "Access rules": an upload never reveals, changes or joins anything its uploader cannot see).
  */
 export abstract class UploadGuard {
   abstract refusal(owner: string, checked: CheckResult): string;
@@ -88,7 +88,7 @@ export enum RestoredState {
   Imported = 3, // imported before the stop: nothing left to do
 }
 
-/** The report of a file whose import Orthanc did not survive (issue 9: no crash loop). */
+/** The report of a file whose import Orthanc did not survive (README "Uploading": no crash loop). */
 export const INTERRUPTED_IMPORT = "Orthanc stopped while importing this file; it was not retried. " +
   "If Orthanc crashed on it, it must not be uploaded again; otherwise check whether it arrived, and upload it again if not";
 
@@ -357,7 +357,7 @@ export class Uploads {
       // Reachable by its name a few seconds more (its staged bytes kept for GET): rclone,
       // davfs2 and Explorer look at what they just wrote, and a file gone at once reads as a
       // failure. It is no longer listed: Orthanc's own tests (and users) expect an imported
-      // file to leave uploads/ (issue 9, README "Uploading").
+      // file to leave uploads/ (docs/orthanc.md, "The built-in share").
       this.imported++;
       this.pending--;
       entry.kind = EntryKind.Imported;

@@ -1,5 +1,5 @@
 // The four views of the catalog and the uploads folder: which names exist at a path, what each
-// one is, and the listing of a folder. Layout as the built-in share (orthanc.md §4):
+// one is, and the listing of a folder. Layout as the built-in share (docs/orthanc.md, "The built-in share"):
 //   by-patients/{PatientID} - {PatientName}/{StudyDate} - {StudyDescription}/{Modality} - {SeriesDescription}/<id>.dcm
 //   by-studies/{PatientID} - {PatientName} - {StudyDescription}/<series>/<id>.dcm
 //   by-dates/YYYY/YYYY-MM/<study as by-studies>/<series>/<id>.dcm

@@ -142,7 +142,7 @@ export class ByteReader {
    * The path components of a WebDAV callback: a u32 count, then that many strings. A component
    * that is not valid UTF-8 (Orthanc decodes %FF and %ED%A0%80 into such bytes) becomes
    * INVALID_COMPONENT, which names nothing and is no acceptable name: decoding it with
-   * replacement characters would give a name the client never sent (issue 9).
+   * replacement characters would give a name the client never sent.
    */
   components(): Array<string> {
     const count = this.u32();

@@ -1,4 +1,4 @@
-// Reading ZIP archives dropped into uploads/ (issue 3): Orthanc 1.10.1 dies on some corrupt
+// Reading ZIP archives dropped into uploads/ (README, "Uploading"): Orthanc 1.10.1 dies on some corrupt
 // archives, so archives never reach it whole. The module reads the central directory and
 // inflates member after member (inflate.ts); each member is then checked like any uploaded
 // file and imported on its own. Only the structures needed for that are read: no ZIP64, no

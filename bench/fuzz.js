@@ -1,4 +1,4 @@
-// npm run fuzz: the long form of the fuzzer of tests/integration/fuzz.test.js (issue 9).
+// npm run fuzz: the long form of the fuzzer of tests/integration/fuzz.test.js.
 // FUZZ_MUTANTS mutants (default 5,000) of the seed files go through the module's upload check
 // and through DCMTK's dcmdump; prints the counts and every disagreement (a mutant the check let
 // through that DCMTK cannot read or reads nested deeper than MaxSequenceDepth); exits 1 on any.

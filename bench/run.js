@@ -9,7 +9,7 @@
 // BENCH_SCALE_POSTGRES_MAX (bench/scale.js); BENCH_ONLY=load or BENCH_ONLY=scale runs that case alone,
 // BENCH_ONLY=table the request table, the walks and the load without the upload and scale cases.
 // BENCH_INSTANCES_PER_STUDY (default: 1-2, one series of 100 per 1,000 studies) gives every study
-// that many instances: BENCH_INSTANCES_PER_STUDY=10 is the 100,000-instance archive of issue 5.
+// that many instances: BENCH_INSTANCES_PER_STUDY=10 is the 100,000-instance archive of README "Scale".
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -74,7 +74,7 @@ void guest_upload_finish(const char* id, int32_t outcome, const char* message);
 /* True once after the module was restarted (its uploads/ state must be restored). */
 int guest_take_restarted(void);
 
-/* Orthanc's change callback may not wait for the module lock (orthanc.md §3): it only queues
+/* Orthanc's change callback may not wait for the module lock (docs/orthanc.md, "Change log and change callbacks"): it only queues
  * the deletion, and the next call into the module applies it. level: 0 patient .. 3 instance. */
 void guest_queue_deletion(int32_t level, const char* id);
 

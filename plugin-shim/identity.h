@@ -1,5 +1,5 @@
 /* Who is asking, handed from the request filter to the collection callbacks of the same request
- * (orthanc.md §2: same worker thread, filter first). Mechanism only: the module decides what the
+ * (docs/orthanc.md, "Request filter": same worker thread, filter first). Mechanism only: the module decides what the
  * identity is (from the Authorization header) and whether it belongs to a callback's request
  * (the URI recorded here must be the callback's path, the callback one its request makes:
  * assembly/callbacks.ts). Worker threads are reused, so every filter call overwrites the record

@@ -133,7 +133,7 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
 }
 
 /* StoreFile, CreateFolder and DeleteItem report success through *isReadOnly, inverted with
- * respect to the SDK's documentation (orthanc.md §1): 1 means done (201/204), 0 refused (403). */
+ * respect to the SDK's documentation (docs/orthanc.md, "Collection callbacks"): 1 means done (201/204), 0 refused (403). */
 static OrthancPluginErrorCode answer_write(int32_t result, uint8_t* isReadOnly) {
   if (result < 0) return OrthancPluginErrorCode_InternalError;
   *isReadOnly = result == 1;
@@ -208,7 +208,7 @@ static int32_t filter_request(OrthancPluginHttpMethod method, const char* uri, c
   (void)getArgumentsValues;
   identity_forget();
   const char* authorization = "";
-  const char* depth = ""; /* tells PROPFIND from GET: both arrive as GET (orthanc.md §2) */
+  const char* depth = ""; /* tells PROPFIND from GET: both arrive as GET (docs/orthanc.md, "Request filter") */
   for (uint32_t i = 0; i < headersCount; i++) {
     if (strcasecmp(headersKeys[i], "authorization") == 0) authorization = headersValues[i];
     if (strcasecmp(headersKeys[i], "depth") == 0) depth = headersValues[i];

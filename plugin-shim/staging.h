@@ -31,7 +31,7 @@ int staging_read(const char* id, void** data, uint64_t* size);
  * bytes are no longer needed. Returns 0 or -1. */
 int staging_write_report(const char* id, const char* text, size_t textSize);
 
-/* What a staged record says of its import (issue 9, crash-loop protection): before a file is
+/* What a staged record says of its import (README "Uploading": no crash loop): before a file is
  * handed to Orthanc its record says IMPORTING, afterwards LIVE again (refused: it may be
  * tried again) or IMPORTED. A record still IMPORTING at start belongs to an import that
  * Orthanc did not survive; the module reports it instead of trying it again. */

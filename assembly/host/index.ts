@@ -1,6 +1,5 @@
-// Every function the module imports from the C shim, in one place (architecture.md: "a short
-// list of imports"). tests/integration/abi.test.js pins this list with wasm-objdump, so it cannot
-// grow unnoticed. Strings cross as UTF-8 (pointer, length) in the module's memory.
+// Every function the module imports from the C shim, in one place, kept short: each is a door
+// out of the sandbox. tests/integration/abi.test.js pins this list, so it cannot grow unnoticed. Strings cross as UTF-8 (pointer, length) in the module's memory.
 import { ByteSource } from "../bytes";
 
 /** Writes one line to Orthanc's log. level: 0 error, 1 warning, 2 info. */

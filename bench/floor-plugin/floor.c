@@ -265,7 +265,7 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
   return code;
 }
 
-/* Read-only: every write is refused (0 means refused; orthanc.md §1). */
+/* Read-only: every write is refused (0 means refused; docs/orthanc.md, "Collection callbacks"). */
 static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize, const char* const* pathItems,
                                          const void* data, uint64_t size, void* payload) {
   (void)pathSize, (void)pathItems, (void)data, (void)size, (void)payload;

@@ -1,4 +1,4 @@
-// Access rules hold for every delete and upload (issue 9), tried as an attacker with two
+// Access rules hold for every delete and upload, tried as an attacker with two
 // departments' users on a real Orthanc 1.10.1: a patient folder deletes only what its user
 // sees; an upload never joins a hidden study or patient; a user whose name holds ":" is that
 // user; the status route shows others' rules only to unrestricted users; an identity never

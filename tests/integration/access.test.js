@@ -1,4 +1,4 @@
-// Access rules (issue 4) against a real Orthanc 1.10.1 with authentication on: what each user
+// Access rules against a real Orthanc 1.10.1 with authentication on: what each user
 // sees in every view, what each may write, bypass attempts, identity across requests, and the
 // REST API closed to users with rules.
 import { test, before, after } from 'node:test';

@@ -1,4 +1,4 @@
-// The bench's helpers survive a share that dies (issue 9: the built-in's Orthanc died under the
+// The bench's helpers survive a share that dies (the built-in's Orthanc died under the
 // load, and the next memory reading of the dead process stopped the whole bench).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The upload check against DCMTK itself (issue 9): a deterministic fuzzer's mutants of seed
+// The upload check against DCMTK itself: a deterministic fuzzer's mutants of seed
 // files in every encoding go through the module's check (the .wasm the plugin is built from,
 // in Node) and through dcmdump with the dictionaries Orthanc loads. Every mutant the check lets
 // through must be read by DCMTK without error and nested no deeper than MaxSequenceDepth.

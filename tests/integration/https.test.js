@@ -1,4 +1,4 @@
-// HTTPS (issue 9): Orthanc 1.10.1's own SslEnabled completes the TLS handshake and then resets
+// HTTPS: Orthanc 1.10.1's own SslEnabled completes the TLS handshake and then resets
 // every connection on Debian 12 (civetweb 1.15 built for OpenSSL 1.1 against OpenSSL 3); what
 // works today is a TLS reverse proxy in front of Orthanc's port. The proxy is nginx with the
 // server block of docs/nginx-webdav-tls.conf, the README's example, run as it is.

@@ -1,5 +1,5 @@
 // study.json and series.json keep the size a listing gave when their study or series becomes
-// stable between the listing and the GET (issue 9: "IsStable" flipped from false to true and
+// stable between the listing and the GET ("IsStable" flipped from false to true and
 // rclone reported the file corrupted on transfer).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // What Orthanc's own WebDAV tests (orthanc-tests, Plugins/WebDav/Run.py) expect of uploads/,
-// checked on the plugin with its default configuration (issue 9). Those tests start each case
+// checked on the plugin with its default configuration. Those tests start each case
 // from an uploads/ that lists no file, PUT, then poll until at most one file is listed, and
 // count the instances: an imported file must leave the listing, while clients that check what
 // they just wrote (rclone, davfs2) still find it by its name for ImportedLingerSeconds.

@@ -1,4 +1,4 @@
-// No upload can take Orthanc down (issue 9): the file that killed Orthanc 1.10.1 through the
+// No upload can take Orthanc down: the file that killed Orthanc 1.10.1 through the
 // share, mutants of the fuzzer PUT through a real share, a kill in the middle of an import
 // (the file is reported at the restart, never imported again), and the files Orthanc itself
 // imports (a bare data set without preamble, a deflated one) imported through the share too.
@@ -32,7 +32,7 @@ after(async () => {
 const status = async () => (await orthanc.rest('GET', '/webdav-share/status')).Uploads;
 
 /**
- * The attack of issue 9: a valid file plus elements of non-standard VRs. A reader that takes
+ * The attack the check of revision 7f11af5 let through: a valid file plus elements of non-standard VRs. A reader that takes
  * their length from bytes 6-7 (as the check of revision 7f11af5 did) skips them as opaque
  * values; DCMTK takes bytes 6-7 as reserved, reads an undefined length from bytes 8-11, and
  * parses what follows as `depth` levels of nested UN sequences (CP-246).

@@ -1,4 +1,4 @@
-// A deterministic fuzzer of the upload check (issue 9): seed files in every encoding the check
+// A deterministic fuzzer of the upload check (docs/dicom-parsing.md): seed files in every encoding the check
 // accepts, and mutants of them (byte flips, truncations, lengths set to 0, 0xFFFFFFFF or odd
 // values, non-standard VRs, transfer syntax switches, hidden and visible deep nesting,
 // undefined-length UN, sequences in private tags). DCMTK's dcmdump, with the dictionaries
@@ -221,7 +221,7 @@ function deepNesting(next, maxDepth, encoding) {
     w.element(0x00110010, 'LO', 'DCMTK_ANONYMIZER');
     nested(w, 0x00111000, depth);
   } else {
-    // The attack of issue 9: a non-standard VR whose 4-byte length DCMTK reads, hiding a sequence.
+    // The attack the check once let through: a non-standard VR whose 4-byte length DCMTK reads, hiding a sequence.
     const inner = new Writer({ explicit: false });
     nested(inner, 0x00091012, depth, 'UN');
     const body = inner.bytes().subarray(8); // the items, without the element header

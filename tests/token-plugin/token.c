@@ -1,6 +1,6 @@
 /* A test plugin that issues REST API tokens (OrthancPluginGenerateRestApiAuthorizationToken,
  * Orthanc >= 1.8.1): GET /test-token answers "Bearer <token>". A request carrying such a token
- * skips every request filter (orthanc.md §2), which is how tests/integration/identity.test.js
+ * skips every request filter (docs/orthanc.md, "Request filter"), which is how tests/integration/access-writes.test.js
  * sends a request that the share's filter never sees. Tests only. */
 #include <orthanc/OrthancCPlugin.h>
 #include <string.h>

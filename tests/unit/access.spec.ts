@@ -122,7 +122,7 @@ describe("identity", () => {
     expect(rules.principal("").profile).toBe(rules.nobody);
     expect(rules.principal("x").profile).toBe(rules.nobody);
   });
-  it("a user whose name holds a colon is that user, not the name before the colon (issue 9)", () => {
+  it("a user whose name holds a colon is that user, not the name before the colon", () => {
     const rules = rulesOf("{\"Users\": {\"neuro\": \"Unrestricted\"}}");
     expect(rules.identityOf(basic("neuro:ops"))).toBe("u:neuro:ops");
     expect(rules.principal("u:neuro:ops").profile.name).toBe("OtherUsers");

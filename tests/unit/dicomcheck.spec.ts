@@ -83,7 +83,7 @@ describe("checkDicom", () => {
     expect(verdict(part10(stored(nested(40)), syntax))).toBe(<i32>Verdict.Invalid);
     expect(verdict(part10(short(0x0010, 0x0010, "PN", text("AB")), syntax))).toBe(<i32>Verdict.Invalid); // not deflated
   });
-  it("refuses non-standard VRs, whose length field DCMTK guesses (issue 9)", () => {
+  it("refuses non-standard VRs, whose length field DCMTK guesses", () => {
     for (let i = 0; i < 4; i++) {
       const vr = ["XX", "ZZ", "ox", "x1"][i];
       const result = checkDicom(new BytesSource(part10(short(0x0009, 0x1010, vr, text("AB")))), true, 32);

@@ -68,7 +68,7 @@ describe("Uploads", () => {
   });
 });
 
-describe("path components that are not UTF-8 (issue 9)", () => {
+describe("path components that are not UTF-8", () => {
   it("are refused as names for PUT and MKCOL", () => {
     const uploads = new Uploads(64, 1000, 1000, 1000);
     expect(uploads.makeFolder(["uploads", INVALID_COMPONENT], "20240101T000000", 0)).toBe(false);
