@@ -10,7 +10,7 @@ import { Views } from "./views";
 import { UPLOADS, Uploads, UploadEntry, UploadGuard, EntryKind, StoreAction, StoreDecision, JobOutcome, RestoredState } from "./uploads";
 import { CheckResult } from "./dicomcheck";
 import { inputReader, output, reserveInput, writeListingEntry } from "./wire";
-import { trapIfAsked } from "./testing";
+import { trapIfAsked, trapIfContentAsked } from "./testing";
 import { formatStatus } from "./status";
 import { nowMs, StagedFile } from "./host";
 import { Deleter } from "./deletion";
@@ -328,7 +328,9 @@ export function upload_next(): i32 {
  * it is a ZIP archive whose members upload_zip_member hands out.
  */
 export function upload_check(length: i32, size: u64): i32 {
-  return uploads.check(inputReader(length).rest(), new StagedFile(size));
+  const file = new StagedFile(size);
+  trapIfContentAsked(config.testTrapName, file);
+  return uploads.check(inputReader(length).rest(), file);
 }
 
 /**

@@ -86,7 +86,12 @@ export enum RestoredState {
   Waiting = 1, // never handed to Orthanc, or refused: checked and imported as any upload
   ImportStarted = 2, // Orthanc stopped while importing it: reported, never tried again
   Imported = 3, // imported before the stop: nothing left to do
+  CheckTrapped = 4, // the module trapped while checking it (and restarted): reported, never checked again
 }
+
+/** The report of a file whose check made the module trap: a fault of the plugin, not of the file. */
+export const CHECK_TRAPPED = "the share's own check of this file failed (a fault of the plugin, logged by Orthanc), " +
+  "so it was not imported; the file may be valid: import it another way";
 
 /** The report of a file whose import Orthanc did not survive (README "Uploading": no crash loop). */
 export const INTERRUPTED_IMPORT = "Orthanc stopped while importing this file; it was not retried. " +
@@ -314,6 +319,7 @@ export class Uploads {
     this.byStagingId.set(id, entry);
     this.pending++;
     if (state == RestoredState.ImportStarted) this.fail(entry, INTERRUPTED_IMPORT);
+    else if (state == RestoredState.CheckTrapped) this.fail(entry, CHECK_TRAPPED);
     else this.jobs.push(id);
   }
 

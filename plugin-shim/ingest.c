@@ -52,11 +52,12 @@ static int ingest_one(void) {
   }
   int32_t verdict = guest_upload_check(id, data, size);
   if (verdict < 0) {
-    /* The module trapped on this file (and restarted): never try it again. */
+    /* The module trapped on this file (and restarted): the restarted module finds it marked and
+     * reports it (uploads.ts RestoredState), never checking it again. */
     char line[200];
-    snprintf(line, sizeof line, "WebDAV plugin: staged upload %s made the module trap; it is dropped", id);
+    snprintf(line, sizeof line, "WebDAV plugin: staged upload %s made the module trap; it is reported", id);
     OrthancPluginLogError(plugin_context(), line);
-    staging_remove(id);
+    staging_mark(id, STAGING_TRAPPED);
   } else if (verdict == 1) {
     const char* message = "";
     staging_mark(id, STAGING_IMPORTING);
@@ -78,9 +79,9 @@ static int ingest_one(void) {
     guest_buffer_free(&member);
     if (next != -1) {
       char line[200];
-      snprintf(line, sizeof line, "WebDAV plugin: staged archive %s made the module trap; it is dropped", id);
+      snprintf(line, sizeof line, "WebDAV plugin: staged archive %s made the module trap; it is reported", id);
       OrthancPluginLogError(plugin_context(), line);
-      staging_remove(id);
+      staging_mark(id, STAGING_TRAPPED);
     }
   }
   free(data);

@@ -46,7 +46,7 @@ typedef struct entry {
   uint64_t dataSize;
   uint16_t recordSize;
   double mtimeMs;
-  uint8_t state; /* STAGING_LIVE, _IMPORTING (only as found at open) or _IMPORTED */
+  uint8_t state; /* STAGING_LIVE, _IMPORTING (only as found at open), _IMPORTED or _TRAPPED */
   struct entry* next; /* in its bucket */
 } entry_t;
 
@@ -310,7 +310,7 @@ static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
     id[idSize] = '\0';
     entry_t* entry = calloc(1, sizeof *entry);
     uint8_t state = header[AT_STATE];
-    if ((state == STAGING_LIVE || state == STAGING_IMPORTING || state == STAGING_IMPORTED) && entry != NULL) {
+    if (state >= STAGING_LIVE && state <= STAGING_TRAPPED && entry != NULL) {
       memcpy(entry->id, id, (size_t)idSize + 1);
       if (valid_id(entry->id) && find(entry->id) == NULL) {
         uint64_t bits = get_u64(header + 16);

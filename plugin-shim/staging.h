@@ -38,6 +38,8 @@ int staging_write_report(const char* id, const char* text, size_t textSize);
 #define STAGING_LIVE 1
 #define STAGING_IMPORTING 2
 #define STAGING_IMPORTED 3
+/* The module trapped while checking the file: the module reports it when it finds it again. */
+#define STAGING_TRAPPED 4
 void staging_mark(const char* id, uint8_t state);
 
 /* Forgets `id`: its record is marked done, its report removed. */

@@ -250,6 +250,21 @@ test('a trap in the module is contained: error answer, Orthanc alive, share work
   }
 });
 
+test('an upload whose check makes the module trap is reported, and checked no more', async () => {
+  const before_ = await orthanc.rest('GET', '/webdav-share/status');
+  // The test configuration makes the check trap on a file beginning with its TestTrapName.
+  const body = Buffer.concat([Buffer.from('trap-me'), makeInstance({ SOPInstanceUID: newUid() })]);
+  assert.equal((await dav.request('PUT', ['uploads', 'checked.dcm'], { body })).status, 201);
+  await until('the report', async () => (await dav.uploadsTree()).files.includes('checked.dcm.error.txt'));
+  const report = (await dav.get(['uploads', 'checked.dcm.error.txt'])).body.toString();
+  assert.match(report, /uploads\/checked\.dcm was not imported.*check of this file failed \(a fault of the plugin/s);
+  assert.ok(orthanc.alive);
+  await new Promise((r) => setTimeout(r, 2500)); // workers wake every second: a loop would show
+  assert.equal((await orthanc.rest('GET', '/webdav-share/status')).Traps, before_.Traps + 1, 'one trap, not a loop');
+  assert.deepEqual((await dav.uploadsTree()).files, ['checked.dcm.error.txt']);
+  assert.equal((await dav.request('DELETE', ['uploads', 'checked.dcm.error.txt'])).status, 204);
+});
+
 test('the status route reports version, counts, change sequence and sync time', async () => {
   await dav.propfind([]);
   const status = await orthanc.rest('GET', '/webdav-share/status');
