@@ -305,6 +305,8 @@ test('a failure report outlives a restart until the user deletes it', async () =
   const ports = { HttpPort: first.httpPort, DicomPort: first.dicomPort };
   const restart = async () => (await Orthanc.create(directory, { plugin: PLUGIN, keepData: true, options: ports })).start();
   const report = ['uploads', 'kept', 'broken.dcm.error.txt'];
+  const slot = path.join(directory, 'db', 'webdav-staging', 'slot-1');
+  const stagedReports = () => readdirSync(slot).filter((f) => f.endsWith('.report'));
   let server = first;
   try {
     let share = new WebDav(server.url);
@@ -313,7 +315,8 @@ test('a failure report outlives a restart until the user deletes it', async () =
       const got = await share.get(report);
       return got.status === 200 ? got.body.toString() : null;
     });
-    await new Promise((r) => setTimeout(r, 1500)); // the timer makes it durable within a second
+    // The timer makes it durable (a "<id>.report" file in the staging slot) within a second.
+    await until('the report on disk', () => stagedReports().length === 1);
     await server.stop();
     server = await restart();
     share = new WebDav(server.url);
@@ -323,7 +326,7 @@ test('a failure report outlives a restart until the user deletes it', async () =
     });
     assert.equal(again, text);
     assert.equal((await share.request('DELETE', report)).status, 204);
-    await new Promise((r) => setTimeout(r, 1500));
+    await until('the report gone from disk', () => stagedReports().length === 0);
     await server.stop();
     server = await restart();
     share = new WebDav(server.url);
