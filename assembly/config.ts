@@ -3,6 +3,8 @@
 import { JSON } from "assemblyscript-json/assembly";
 import { log, LOG_ERROR, LOG_WARNING } from "./host";
 import { AccessRules, readAccessRules, SECTION_NAME } from "./access";
+import { ConfigOutcome } from "./codes";
+export { ConfigOutcome };
 
 export const SECTION = "WebDavShare";
 const CORE_ROOT = "/webdav";
@@ -39,11 +41,6 @@ export class Config {
   access: AccessRules = new AccessRules();
 }
 
-export enum ConfigOutcome {
-  Serve = 0,
-  Disabled = 1,
-  Refused = 2,
-}
 
 export class ConfigResult {
   constructor(public config: Config, public outcome: ConfigOutcome) {}

@@ -13,12 +13,8 @@ import { Config } from "./config";
 import { Synchronizer } from "./sync";
 import { Views, Node, NodeKind, BY_PATIENTS, BY_STUDIES, BY_DATES, BY_UIDS } from "./views";
 import { restDelete, log, LOG_INFO, LOG_ERROR } from "./host";
-
-export enum DeleteOutcome {
-  Refused = 0, // answered 403
-  Done = 1, // answered 204
-  Failed = -1, // Orthanc refused or failed: answered 500, nothing hidden
-}
+import { DeleteOutcome } from "./codes";
+export { DeleteOutcome };
 
 /** REST API levels, in the order of Orthanc's resource types (patient 0 .. instance 3). */
 const RESOURCE_LEVELS: Array<string> = ["patients", "studies", "series", "instances"];

@@ -9,6 +9,7 @@ import { Synchronizer } from "./sync";
 import { Views } from "./views";
 import { UPLOADS, Uploads, UploadEntry, UploadGuard, EntryKind, StoreAction, StoreDecision, JobOutcome, RestoredState } from "./uploads";
 import { CheckResult } from "./dicomcheck";
+import { DeleteOutcome, FileKind, FilterAnswer, FolderAnswer } from "./codes";
 import { inputReader, output, reserveInput, writeListingEntry } from "./wire";
 import { trapIfAsked, trapIfContentAsked } from "./testing";
 import { formatStatus } from "./status";
@@ -186,7 +187,7 @@ export function filter_request(length: i32, method: i32): i32 {
   const decision = decideRequest(config.access, method, uri, authorization, config.root, STATUS_ROUTE,
     config.uploadAllowed, config.deleteAllowed);
   output.reset();
-  output.u8(decision.allowed ? 1 : 0);
+  output.u8(decision.allowed ? FilterAnswer.Allow : FilterAnswer.Refuse);
   output.longBytes(String.UTF8.encode(handedIdentity(requestKind(method, depth), decision.identity), false));
   return output.length;
 }
@@ -205,7 +206,7 @@ export function is_existing_folder(length: i32): i32 {
     const node = request.resolve();
     folder = node !== null && node.isFolder;
   }
-  return (folder ? 1 : 0) | (endsRequest(request.handed, Callback.IsExistingFolder, folder) ? 2 : 0);
+  return (folder ? FolderAnswer.Folder : 0) | (endsRequest(request.handed, Callback.IsExistingFolder, folder) ? FolderAnswer.EndsRequest : 0);
 }
 
 /** Input: see beginRequest. Returns the listing's length (wire format in views.ts), or -1. */
@@ -254,10 +255,10 @@ export function retrieve_file(length: i32): i32 {
   output.shortString(file.date);
   const content = file.content;
   if (content !== null) {
-    output.u8(2);
+    output.u8(FileKind.Content);
     output.longBytes(content.buffer);
   } else {
-    output.u8(1);
+    output.u8(FileKind.Instance);
     output.longBytes(String.UTF8.encode(file.instanceId, false));
   }
   return output.length;
@@ -269,10 +270,10 @@ function writeUploadFile(entry: UploadEntry | null, views: Views): i32 {
   output.shortString(entry.kind == EntryKind.Report ? MIME_TEXT : MIME_BINARY);
   output.shortString(entry.date.length > 0 ? entry.date : views.now);
   if (entry.kind == EntryKind.Pending || entry.kind == EntryKind.Imported) {
-    output.u8(3);
+    output.u8(FileKind.Staged);
     output.longBytes(String.UTF8.encode(entry.stagingId, false));
   } else {
-    output.u8(2);
+    output.u8(FileKind.Content);
     output.longBytes(String.UTF8.encode(entry.report, false)); // "" for a zero-byte file
   }
   return output.length;
@@ -309,7 +310,7 @@ export function upload_restore(length: i32, size: u64, mtimeMs: f64, state: i32)
   const reader = inputReader(length);
   const id = reader.string();
   const record = reader.string();
-  if (state == 0) uploads.restoreReport(id, record, reader.rest(), formatShareDate(mtimeMs), nowMs());
+  if (state == RestoredState.Report) uploads.restoreReport(id, record, reader.rest(), formatShareDate(mtimeMs), nowMs());
   else uploads.restore(id, record, size, formatShareDate(mtimeMs), nowMs(), <RestoredState>state);
 }
 
@@ -363,8 +364,8 @@ export function upload_finish(length: i32, outcome: i32): void {
 /** MKCOL. Input: see beginRequest. Returns 1 when created, 0 when refused. */
 export function create_folder(length: i32): i32 {
   const request = beginRequest(length, Callback.CreateFolder);
-  if (!request.isUploadPath) return 0;
-  return uploads.makeFolder(request.path, request.views.now, nowMs(), request.owner) ? 1 : 0;
+  if (!request.isUploadPath) return DeleteOutcome.Refused;
+  return uploads.makeFolder(request.path, request.views.now, nowMs(), request.owner) ? DeleteOutcome.Done : DeleteOutcome.Refused;
 }
 
 /**
@@ -376,8 +377,8 @@ export function delete_item(length: i32): i32 {
   const request = beginRequest(length, Callback.DeleteItem);
   output.reset();
   output.u32(0);
-  if (request.isUploadPath) return uploads.delete(request.path, request.owner) ? 1 : 0;
-  if (!request.principal.profile.may(RIGHT_DELETE)) return 0;
+  if (request.isUploadPath) return uploads.delete(request.path, request.owner) ? DeleteOutcome.Done : DeleteOutcome.Refused;
+  if (!request.principal.profile.may(RIGHT_DELETE)) return DeleteOutcome.Refused;
   const outcome = <i32>deleter.delete(request.path, request.views);
   output.reset();
   output.u32(<u32>deleter.justDeleted.length);

@@ -6,6 +6,8 @@
 // skipped (plainly not DICOM, silently, counted); or failed: a "<name>.error.txt" report takes
 // its place and says why, until the user deletes it.
 import { ByteSource, BytesSource, CheckResult, checkDicom, Verdict } from "./dicomcheck";
+import { CheckAnswer, JobOutcome, RestoredState, StoreAction } from "./codes";
+export { JobOutcome, RestoredState, StoreAction };
 
 /**
  * Says why a checked file may not be imported for its uploader, or "" (index.ts: access rules,
@@ -68,26 +70,10 @@ export class UploadEntry {
   }
 }
 
-export enum StoreAction {
-  Refuse = 0, // 403
-  Accept = 1, // 201, nothing to write (junk, zero bytes)
-  Stage = 2, // 201 once the shim has made the bytes durable under the staging id
-}
-
 export class StoreDecision {
   constructor(public action: StoreAction, public stagingId: string = "", public record: string = "") {}
 }
 
-/**
- * What the staging log says of a staged upload found at start (plugin-shim/staging.h): the
- * shim marks a record before it hands the file to Orthanc and after Orthanc answers.
- */
-export enum RestoredState {
-  Waiting = 1, // never handed to Orthanc, or refused: checked and imported as any upload
-  ImportStarted = 2, // Orthanc stopped while importing it: reported, never tried again
-  Imported = 3, // imported before the stop: nothing left to do
-  CheckTrapped = 4, // the module trapped while checking it (and restarted): reported, never checked again
-}
 
 /** The report of a file whose check made the module trap: a fault of the plugin, not of the file. */
 export const CHECK_TRAPPED = "the share's own check of this file failed (a fault of the plugin, logged by Orthanc), " +
@@ -96,12 +82,6 @@ export const CHECK_TRAPPED = "the share's own check of this file failed (a fault
 /** The report of a file whose import Orthanc did not survive (README "Uploading": no crash loop). */
 export const INTERRUPTED_IMPORT = "Orthanc stopped while importing this file; it was not retried. " +
   "If Orthanc crashed on it, it must not be uploaded again; otherwise check whether it arrived, and upload it again if not";
-
-export enum JobOutcome {
-  Imported = 0,
-  Rejected = 1, // Orthanc refused the file
-  Gone = 2, // the staged file vanished (imported by an earlier worker, or deleted)
-}
 
 /** Names operating systems write beside real files; accepted and dropped, never reported. */
 export function isSystemJunk(name: string): bool {
@@ -337,22 +317,22 @@ export class Uploads {
   }
 
   /**
-   * Decides what a worker does with a staged file whose bytes `source` reads:
-   * 1 import it, 0 drop it (skipped or failed: the report is already in place), 2 it is a ZIP
-   * archive: import the members zipMember hands out, one by one.
+   * Decides what a worker does with a staged file whose bytes `source` reads: import it, drop it
+   * (skipped or failed: the report is already in place), or, for a ZIP archive, import the
+   * members zipMember hands out, one by one.
    */
-  check(id: string, source: ByteSource): i32 {
-    if (!this.byStagingId.has(id)) return 0;
+  check(id: string, source: ByteSource): CheckAnswer {
+    if (!this.byStagingId.has(id)) return CheckAnswer.Drop;
     const entry = this.byStagingId.get(id);
     const name = entry.name;
     if (name.toUpperCase() == "DICOMDIR") return this.skip(entry); // the index of a CD, not an instance
-    if (hasExtension(name, [".zip"]) || isZip(source)) return 2;
+    if (hasExtension(name, [".zip"]) || isZip(source)) return CheckAnswer.Zip;
     const result = checkDicom(source, hasExtension(name, DICOM_EXTENSIONS), this.maxDepth);
     if (result.verdict == Verdict.NotDicom) return this.skip(entry);
     if (result.verdict == Verdict.Invalid) return this.fail(entry, result.reason);
     const refusal = this.guard.refusal(ownerOf(entry), result);
     if (refusal.length > 0) return this.fail(entry, refusal);
-    return 1;
+    return CheckAnswer.Import;
   }
 
   /** What Orthanc answered to the import. */
@@ -461,14 +441,14 @@ export class Uploads {
     }
   }
 
-  private skip(entry: UploadEntry): i32 {
+  private skip(entry: UploadEntry): CheckAnswer {
     this.skipped++;
     this.forget(entry);
-    return 0;
+    return CheckAnswer.Drop;
   }
 
   /** The upload becomes a report: "was not imported" and `reason`, or the whole `text` given. */
-  private fail(entry: UploadEntry, reason: string, text: string = ""): i32 {
+  private fail(entry: UploadEntry, reason: string, text: string = ""): CheckAnswer {
     this.failed++;
     const parent = entry.parent!;
     const path = entry.path;
@@ -482,7 +462,7 @@ export class Uploads {
     const report = body + "\r\nNothing else was changed. Delete this report when you have read it.\r\n";
     const added = this.addReport(parent, entry.name, entry.stagingId, report, entry.date, entry.touchedAt);
     this.reportsToWrite.push(added);
-    return 0;
+    return CheckAnswer.Drop;
   }
 
   private addReport(parent: UploadEntry, name: string, id: string, text: string, date: string, now: f64): UploadEntry {

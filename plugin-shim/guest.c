@@ -1,4 +1,5 @@
 /* The one place that runs the WebAssembly module (see guest.h). */
+#include "codes.h"
 #include "guest.h"
 #include "host.h"
 #include "identity.h"
@@ -558,9 +559,9 @@ void guest_upload_restore(const char* id, const char* record, size_t recordSize,
   if (recordSize > 0) memcpy(at + 4, record, recordSize);
   at += 4 + recordSize;
   if (report != NULL && reportSize > 0) memcpy(at, report, reportSize);
-  /* level: 0 a report, else the upload's staging state (1 live, 2 import started, 3 imported) */
+  /* level: a report, or the upload's staging state (codes.h WEBDAV_RESTORED_STATE_*) */
   call_t call = {.kind = CALL_RESTORE, .input = input, .input_size = length, .size = size, .time = mtimeMs,
-                 .level = report != NULL ? 0 : state};
+                 .level = report != NULL ? WEBDAV_RESTORED_STATE_REPORT : state};
   run_locked(PRIMARY, &call);
   free(input);
 }

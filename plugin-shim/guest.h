@@ -69,7 +69,7 @@ int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size);
  * the module, in `member`; -1 when the archive is done. */
 int32_t guest_upload_zip_member(const char* id, const uint8_t* data, uint64_t size, guest_buffer_t* member);
 void guest_upload_zip_member_done(const char* id, int32_t outcome, const char* message);
-/* outcome: 0 imported, 1 refused by Orthanc (message says why), 2 the staged file is gone. */
+/* outcome: a job outcome (codes.h): imported, rejected by Orthanc (message says why), or gone. */
 void guest_upload_finish(const char* id, int32_t outcome, const char* message);
 /* True once after the module was restarted (its uploads/ state must be restored). */
 int guest_take_restarted(void);

@@ -1,4 +1,5 @@
 #include "ingest.h"
+#include "codes.h"
 #include "guest.h"
 #include "plugin.h"
 #include "staging.h"
@@ -21,17 +22,18 @@ static int stop_ = 0;
 static pthread_mutex_t lock_ = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_ = PTHREAD_COND_INITIALIZER;
 
-/* POST /instances inside Orthanc. Returns 0 (imported) or 1 (refused, `message` says why). */
+/* POST /instances inside Orthanc. Returns a job outcome (codes.h): imported, or rejected with
+ * `message` saying why. */
 static int import_instance(const void* data, uint64_t size, const char** message) {
   OrthancPluginMemoryBuffer result;
   memset(&result, 0, sizeof result);
   OrthancPluginErrorCode code = OrthancPluginRestApiPost(plugin_context(), &result, "/instances", data, size);
   if (code != OrthancPluginErrorCode_Success) {
     *message = OrthancPluginGetErrorDescription(plugin_context(), code);
-    return 1;
+    return WEBDAV_JOB_OUTCOME_REJECTED;
   }
   OrthancPluginFreeMemoryBuffer(plugin_context(), &result);
-  return 0;
+  return WEBDAV_JOB_OUTCOME_IMPORTED;
 }
 
 /* Imports one staged file; returns 0 when there was none. */
@@ -47,7 +49,7 @@ static int ingest_one(void) {
   void* data = NULL;
   uint64_t size = 0;
   if (staging_read(id, &data, &size) != 0) {
-    guest_upload_finish(id, 2, "");
+    guest_upload_finish(id, WEBDAV_JOB_OUTCOME_GONE, "");
     return 1;
   }
   int32_t verdict = guest_upload_check(id, data, size);
@@ -58,13 +60,13 @@ static int ingest_one(void) {
     snprintf(line, sizeof line, "WebDAV plugin: staged upload %s made the module trap; it is reported", id);
     OrthancPluginLogError(plugin_context(), line);
     staging_mark(id, STAGING_TRAPPED);
-  } else if (verdict == 1) {
+  } else if (verdict == WEBDAV_CHECK_ANSWER_IMPORT) {
     const char* message = "";
     staging_mark(id, STAGING_IMPORTING);
     int outcome = import_instance(data, size, &message);
-    staging_mark(id, outcome == 0 ? STAGING_IMPORTED : STAGING_LIVE);
+    staging_mark(id, outcome == WEBDAV_JOB_OUTCOME_IMPORTED ? STAGING_IMPORTED : STAGING_LIVE);
     guest_upload_finish(id, outcome, message);
-  } else if (verdict == 2) {
+  } else if (verdict == WEBDAV_CHECK_ANSWER_ZIP) {
     /* A ZIP archive: the module unpacks and checks it member by member; each goes alone. */
     guest_buffer_t member = {NULL, 0};
     int32_t next;

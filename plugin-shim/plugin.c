@@ -1,5 +1,6 @@
 /* Orthanc's entry points and the WebDAV collection callbacks. Thin: each callback hands the
  * path to the module (guest.h) and turns its answer into SDK calls; no naming, no policy. */
+#include "codes.h"
 #include "plugin.h"
 #include "guest.h"
 #include "identity.h"
@@ -45,8 +46,8 @@ static OrthancPluginErrorCode is_existing_folder(uint8_t* isExisting, uint32_t p
     request_ends();
     return OrthancPluginErrorCode_InternalError;
   }
-  *isExisting = (result & 1) != 0;
-  if ((result & 2) != 0) request_ends();
+  *isExisting = (result & WEBDAV_FOLDER_ANSWER_FOLDER) != 0;
+  if ((result & WEBDAV_FOLDER_ANSWER_ENDS_REQUEST) != 0) request_ends();
   return OrthancPluginErrorCode_Success;
 }
 
@@ -100,9 +101,9 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
   uint32_t length = 0;
   const uint8_t* bytes = wire_bytes(&reader, &length);
   OrthancPluginErrorCode code = OrthancPluginErrorCode_InternalError;
-  if (reader.ok && kind == 2) {
+  if (reader.ok && kind == WEBDAV_FILE_KIND_CONTENT) {
     code = retrieveFile(collection, bytes, length, mime, date);
-  } else if (reader.ok && kind == 3 && length < sizeof instance) {
+  } else if (reader.ok && kind == WEBDAV_FILE_KIND_STAGED && length < sizeof instance) {
     /* A pending upload: its bytes are in the staging directory. */
     memcpy(instance, bytes, length);
     instance[length] = '\0';
@@ -114,7 +115,7 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
     } else {
       code = OrthancPluginErrorCode_Success; /* imported meanwhile: 404 */
     }
-  } else if (reader.ok && kind == 1 && length < sizeof instance) {
+  } else if (reader.ok && kind == WEBDAV_FILE_KIND_INSTANCE && length < sizeof instance) {
     /* The module names the instance; its bytes go from Orthanc to the client through the
      * shim only, outside the module lock. */
     memcpy(instance, bytes, length);
@@ -136,7 +137,7 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
  * respect to the SDK's documentation (docs/orthanc.md, "Collection callbacks"): 1 means done (201/204), 0 refused (403). */
 static OrthancPluginErrorCode answer_write(int32_t result, uint8_t* isReadOnly) {
   if (result < 0) return OrthancPluginErrorCode_InternalError;
-  *isReadOnly = result == 1;
+  *isReadOnly = result == WEBDAV_DELETE_OUTCOME_DONE;
   return OrthancPluginErrorCode_Success;
 }
 
@@ -162,9 +163,9 @@ static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize,
     guest_buffer_free(&answer);
     return OrthancPluginErrorCode_InternalError;
   }
-  if (action != 2) {
+  if (action != WEBDAV_STORE_ACTION_STAGE) {
     guest_buffer_free(&answer);
-    return answer_write(action == 1, isReadOnly);
+    return answer_write(action == WEBDAV_STORE_ACTION_ACCEPT ? WEBDAV_DELETE_OUTCOME_DONE : WEBDAV_DELETE_OUTCOME_REFUSED, isReadOnly);
   }
   int written = staging_write(id, record, recordSize, data, size) == 0;
   guest_buffer_free(&answer);
@@ -220,7 +221,7 @@ static int32_t filter_request(OrthancPluginHttpMethod method, const char* uri, c
   uint8_t allowed = wire_u8(&reader);
   uint32_t length = 0;
   const uint8_t* identity = wire_bytes(&reader, &length);
-  int32_t verdict = reader.ok && allowed == 1 ? 1 : 0;
+  int32_t verdict = reader.ok && allowed == WEBDAV_FILTER_ANSWER_ALLOW ? 1 : 0;
   if (verdict) identity_record((const char*)identity, length, uri);
   guest_buffer_free(&answer);
   return verdict;
@@ -348,7 +349,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   int instances = wire_u8(&reader);
   char primary_folder[256];
   wire_string(&reader, 1, primary_folder, sizeof primary_folder);
-  int serve = result >= 0 && reader.ok && outcome == 0;
+  int serve = result >= 0 && reader.ok && outcome == WEBDAV_CONFIG_OUTCOME_SERVE;
   guest_buffer_free(&answer);
   if (result >= 0 && reader.ok && filter) {
     /* With access rules, even when the share is not served: the module refuses then. */

@@ -10,6 +10,8 @@
 #ifndef WEBDAV_STAGING_H
 #define WEBDAV_STAGING_H
 
+#include "codes.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,11 +37,11 @@ int staging_write_report(const char* id, const char* text, size_t textSize);
  * handed to Orthanc its record says IMPORTING, afterwards LIVE again (refused: it may be
  * tried again) or IMPORTED. A record still IMPORTING at start belongs to an import that
  * Orthanc did not survive; the module reports it instead of trying it again. */
-#define STAGING_LIVE 1
-#define STAGING_IMPORTING 2
-#define STAGING_IMPORTED 3
+#define STAGING_LIVE WEBDAV_RESTORED_STATE_WAITING
+#define STAGING_IMPORTING WEBDAV_RESTORED_STATE_IMPORT_STARTED
+#define STAGING_IMPORTED WEBDAV_RESTORED_STATE_IMPORTED
 /* The module trapped while checking the file: the module reports it when it finds it again. */
-#define STAGING_TRAPPED 4
+#define STAGING_TRAPPED WEBDAV_RESTORED_STATE_CHECK_TRAPPED
 void staging_mark(const char* id, uint8_t state);
 
 /* Forgets `id`: its record is marked done, its report removed. */

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import wabtFactory from 'wabt';
-import { PLUGIN } from '../../scripts/build.js';
+import path from 'node:path';
+import { PLUGIN, ROOT } from '../../scripts/build.js';
 import { WASM, instantiate, encodePath, u32String } from '../lib/guest.js';
 
 
@@ -128,4 +129,18 @@ test('with access rules: the filter decides and names the identity; callbacks us
   assert.equal(call('is_existing_folder', encodePath(['by-studies'], cardio.identity, '/webdav/by-studies')), 1, 'a folder; ListFolder follows');
   assert.deepEqual(names(cardio.identity, '/webdav/by-patients'), [], 'an identity recorded for another URI grants nothing');
   assert.deepEqual(names('', ''), [], 'no identity grants nothing');
+});
+
+test('the result codes of assembly/codes.ts and plugin-shim/codes.h are the same', () => {
+  const ts = readFileSync(path.join(ROOT, 'assembly', 'codes.ts'), 'utf8');
+  const header = readFileSync(path.join(ROOT, 'plugin-shim', 'codes.h'), 'utf8');
+  const snake = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  const fromTs = {};
+  for (const [, name, body] of ts.matchAll(/export enum (\w+) \{([^}]*)\}/g)) {
+    for (const [, member, value] of body.matchAll(/^\s*(\w+) = (-?\d+),/gm)) fromTs[`WEBDAV_${snake(name)}_${snake(member)}`] = Number(value);
+  }
+  const fromHeader = {};
+  for (const [, name, value] of header.matchAll(/^#define (WEBDAV_\w+) \(?(-?\d+)\)?$/gm)) fromHeader[name] = Number(value);
+  assert.ok(Object.keys(fromTs).length >= 25, 'the enums were read');
+  assert.deepEqual(fromHeader, fromTs);
 });
