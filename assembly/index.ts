@@ -1,4 +1,5 @@
 // The module's ABI: the only exports, each forwarding to the file that owns the concern.
+// docs/boundary.md has every export and import, byte by byte; result codes are in codes.ts.
 // Mirrored by plugin-shim/guest.h. Calls are serialized by the shim. A request is written into
 // the buffer returned by `input(size)`; an answer, when there is one, is left in the output
 // buffer (`output_ptr()`) and its length returned.
