@@ -385,44 +385,50 @@ void guest_stop(void) {
   wasm_rt_free();
 }
 
-/* Path components as the module reads them (wire.ts ByteReader.components). */
-static uint8_t* put_string(uint8_t* at, const char* text) {
-  uint32_t length = (uint32_t)strlen(text);
-  memcpy(at, &length, 4);
-  memcpy(at + 4, text, length);
-  return at + 4 + length;
+/* A string with its u32 length prefix (wire.ts ByteReader.string). */
+static void put_text(wire_writer_t* writer, const char* text) {
+  wire_put_string(writer, text, strlen(text));
 }
 
-/* A callback's input (assembly/index.ts beginRequest): this thread's identity and filter URI
- * (identity.h), then a u32 count of u32-prefixed path components. */
-static uint8_t* encode_path(uint32_t count, const char* const* items, size_t* size) {
+/* This thread's identity and filter URI (identity.h), the start of a callback's input. */
+static void put_identity(wire_writer_t* writer) {
   const char* identity;
   const char* uri;
   identity_current(&identity, &uri);
-  size_t total = 4 + strlen(identity) + 4 + strlen(uri) + 4;
-  for (uint32_t i = 0; i < count; i++) total += 4 + strlen(items[i]);
-  uint8_t* buffer = malloc(total);
-  if (buffer == NULL) return NULL;
-  uint8_t* at = put_string(buffer, identity);
-  at = put_string(at, uri);
-  memcpy(at, &count, 4);
-  at += 4;
-  for (uint32_t i = 0; i < count; i++) at = put_string(at, items[i]);
-  *size = total;
-  return buffer;
+  put_text(writer, identity);
+  put_text(writer, uri);
+}
+
+/* A callback's input (assembly/index.ts beginRequest): the identity, then a u32 count of
+ * u32-prefixed path components. NULL when out of memory. */
+static uint8_t* encode_path(uint32_t count, const char* const* items, size_t* size) {
+  wire_writer_t writer;
+  wire_writer_init(&writer);
+  put_identity(&writer);
+  wire_put_u32(&writer, count);
+  for (uint32_t i = 0; i < count; i++) put_text(&writer, items[i]);
+  *size = writer.size;
+  return writer.ok ? writer.data : NULL;
+}
+
+/* Runs `call` on the primary with the writer's bytes as input, then frees them. */
+static int32_t run_written(call_t* call, wire_writer_t* writer) {
+  if (!writer->ok) return GUEST_FAILED;
+  call->input = writer->data;
+  call->input_size = writer->size;
+  int32_t result = run_locked(PRIMARY, call);
+  wire_writer_free(writer);
+  return result;
 }
 
 int32_t guest_filter(int32_t method, const char* uri, const char* authorization, const char* depth, guest_buffer_t* answer) {
-  size_t size = 4 + strlen(uri) + 4 + strlen(authorization) + strlen(depth);
-  uint8_t* input = malloc(size);
-  if (input == NULL) return GUEST_FAILED;
-  uint8_t* at = put_string(input, uri);
-  at = put_string(at, authorization);
-  memcpy(at, depth, strlen(depth));
-  call_t call = {.kind = CALL_FILTER, .input = input, .input_size = size, .level = method, .answer = answer};
-  int32_t result = run_locked(PRIMARY, &call);
-  free(input);
-  return result;
+  wire_writer_t writer;
+  wire_writer_init(&writer);
+  put_text(&writer, uri);
+  put_text(&writer, authorization);
+  wire_put_raw(&writer, depth, strlen(depth));
+  call_t call = {.kind = CALL_FILTER, .level = method, .answer = answer};
+  return run_written(&call, &writer);
 }
 
 /* The instance that answers a read: a free one (any of them: each has the whole catalog), or,
@@ -502,18 +508,12 @@ int32_t guest_tick(guest_buffer_t* discarded) {
 
 int32_t guest_status(const char* version, guest_buffer_t* answer) {
   /* This thread's identity and filter URI, as for a path callback, then the version. */
-  const char* identity;
-  const char* uri;
-  identity_current(&identity, &uri);
-  size_t size = 4 + strlen(identity) + 4 + strlen(uri) + strlen(version);
-  uint8_t* input = malloc(size);
-  if (input == NULL) return GUEST_FAILED;
-  uint8_t* at = put_string(put_string(input, identity), uri);
-  memcpy(at, version, strlen(version));
-  call_t call = {.kind = CALL_STATUS, .input = input, .input_size = size, .answer = answer};
-  int32_t result = run_locked(PRIMARY, &call);
-  free(input);
-  return result;
+  wire_writer_t writer;
+  wire_writer_init(&writer);
+  put_identity(&writer);
+  wire_put_raw(&writer, version, strlen(version));
+  call_t call = {.kind = CALL_STATUS, .answer = answer};
+  return run_written(&call, &writer);
 }
 
 int32_t guest_store(uint32_t count, const char* const* items, uint64_t size, guest_buffer_t* answer) {
@@ -531,39 +531,18 @@ void guest_upload_staged(const char* id, int ok) {
   run_locked(PRIMARY, &call);
 }
 
-/* A u32-prefixed id, then `rest` (wire.ts ByteReader.string, then rest()). */
-static uint8_t* id_and_rest(const char* id, const char* rest, size_t restSize, size_t* size) {
-  uint32_t idLength = (uint32_t)strlen(id);
-  *size = 4 + idLength + restSize;
-  uint8_t* input = malloc(*size);
-  if (input == NULL) return NULL;
-  memcpy(input, &idLength, 4);
-  memcpy(input + 4, id, idLength);
-  if (restSize > 0) memcpy(input + 4 + idLength, rest, restSize);
-  return input;
-}
-
 void guest_upload_restore(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
                           uint8_t state, const char* report, size_t reportSize) {
   /* u32-prefixed id, u32-prefixed record, then the report's text (assembly/index.ts). */
-  uint32_t idLength = (uint32_t)strlen(id);
-  uint32_t recordLength = (uint32_t)recordSize;
-  size_t length = 8 + idLength + recordSize + (report != NULL ? reportSize : 0);
-  uint8_t* input = malloc(length);
-  if (input == NULL) return;
-  uint8_t* at = input;
-  memcpy(at, &idLength, 4);
-  memcpy(at + 4, id, idLength);
-  at += 4 + idLength;
-  memcpy(at, &recordLength, 4);
-  if (recordSize > 0) memcpy(at + 4, record, recordSize);
-  at += 4 + recordSize;
-  if (report != NULL && reportSize > 0) memcpy(at, report, reportSize);
+  wire_writer_t writer;
+  wire_writer_init(&writer);
+  put_text(&writer, id);
+  wire_put_string(&writer, record, recordSize);
+  if (report != NULL) wire_put_raw(&writer, report, reportSize);
   /* level: a report, or the upload's staging state (codes.h WEBDAV_RESTORED_STATE_*) */
-  call_t call = {.kind = CALL_RESTORE, .input = input, .input_size = length, .size = size, .time = mtimeMs,
+  call_t call = {.kind = CALL_RESTORE, .size = size, .time = mtimeMs,
                  .level = report != NULL ? WEBDAV_RESTORED_STATE_REPORT : state};
-  run_locked(PRIMARY, &call);
-  free(input);
+  run_written(&call, &writer);
 }
 
 int32_t guest_upload_next(guest_buffer_t* id) {
@@ -592,12 +571,12 @@ int32_t guest_upload_zip_member(const char* id, const uint8_t* data, uint64_t si
 
 /* An outcome of an import: a u32-prefixed id, then Orthanc's message. */
 static void report_outcome(call_kind_t kind, const char* id, int32_t outcome, const char* message) {
-  size_t length = 0;
-  uint8_t* input = id_and_rest(id, message, strlen(message), &length);
-  if (input == NULL) return;
-  call_t call = {.kind = kind, .input = input, .input_size = length, .level = outcome};
-  run_locked(PRIMARY, &call);
-  free(input);
+  wire_writer_t writer;
+  wire_writer_init(&writer);
+  put_text(&writer, id);
+  wire_put_raw(&writer, message, strlen(message));
+  call_t call = {.kind = kind, .level = outcome};
+  run_written(&call, &writer);
 }
 
 void guest_upload_zip_member_done(const char* id, int32_t outcome, const char* message) {

@@ -1,5 +1,6 @@
 #include "wire.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void wire_init(wire_reader_t* reader, const uint8_t* data, size_t size) {
@@ -57,4 +58,48 @@ size_t wire_string(wire_reader_t* reader, int prefixBytes, char* target, size_t 
 const uint8_t* wire_bytes(wire_reader_t* reader, uint32_t* length) {
   *length = wire_u32(reader);
   return take(reader, *length);
+}
+
+/* ---- writing ---- */
+
+void wire_writer_init(wire_writer_t* writer) {
+  writer->data = NULL;
+  writer->size = 0;
+  writer->capacity = 0;
+  writer->ok = 1;
+}
+
+void wire_put_raw(wire_writer_t* writer, const void* data, size_t length) {
+  if (!writer->ok) return;
+  if (writer->size + length > writer->capacity || writer->data == NULL) {
+    size_t capacity = writer->capacity > 0 ? writer->capacity : 256;
+    while (capacity < writer->size + length) capacity *= 2;
+    uint8_t* grown = realloc(writer->data, capacity);
+    if (grown == NULL) {
+      wire_writer_free(writer);
+      writer->ok = 0;
+      return;
+    }
+    writer->data = grown;
+    writer->capacity = capacity;
+  }
+  if (length > 0) memcpy(writer->data + writer->size, data, length);
+  writer->size += length;
+}
+
+void wire_put_u32(wire_writer_t* writer, uint32_t value) {
+  uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16), (uint8_t)(value >> 24)};
+  wire_put_raw(writer, bytes, 4);
+}
+
+void wire_put_string(wire_writer_t* writer, const char* text, size_t length) {
+  wire_put_u32(writer, (uint32_t)length);
+  wire_put_raw(writer, text, length);
+}
+
+void wire_writer_free(wire_writer_t* writer) {
+  free(writer->data);
+  writer->data = NULL;
+  writer->size = 0;
+  writer->capacity = 0;
 }

@@ -1,5 +1,6 @@
-/* Reading the module's answers (formats written by assembly/wire.ts, views.ts, index.ts).
- * Every read is bounds-checked; a malformed answer reads as an error, never past the end. */
+/* The byte formats of the boundary (docs/boundary.md): reading the module's answers, and
+ * writing its inputs. Every read is bounds-checked; a malformed answer reads as an error, never
+ * past the end. A writer that cannot grow turns `ok` off and its buffer NULL. */
 #ifndef WEBDAV_WIRE_H
 #define WEBDAV_WIRE_H
 
@@ -23,5 +24,20 @@ size_t wire_string(wire_reader_t* reader, int prefixBytes, char* target, size_t 
 
 /* A view of `length` bytes inside the buffer (u32 length prefix), or NULL. */
 const uint8_t* wire_bytes(wire_reader_t* reader, uint32_t* length);
+
+typedef struct {
+  uint8_t* data; /* malloc'ed; the caller frees it (wire_writer_free) */
+  size_t size;
+  size_t capacity;
+  int ok;
+} wire_writer_t;
+
+void wire_writer_init(wire_writer_t* writer);
+void wire_put_u32(wire_writer_t* writer, uint32_t value);
+/* `length` bytes with a u32 length prefix (wire.ts ByteReader.string). */
+void wire_put_string(wire_writer_t* writer, const char* text, size_t length);
+/* `length` bytes as they are (the module reads them as the rest of its input). */
+void wire_put_raw(wire_writer_t* writer, const void* data, size_t length);
+void wire_writer_free(wire_writer_t* writer);
 
 #endif
