@@ -27,9 +27,9 @@ before(async () => {
   orthanc = await (await Orthanc.create(path.join(directory, 'orthanc'), { plugin: PLUGIN })).start();
   port = await freePort();
   const server = readFileSync(path.join(ROOT, 'docs', 'nginx-webdav-tls.conf'), 'utf8')
-    .replace('LISTEN_ADDRESS:8443', `127.0.0.1:${port}`)
-    .replace('CERTIFICATE_FILE', certificate).replace('KEY_FILE', key)
-    .replace('ORTHANC_PORT', String(orthanc.httpPort));
+    .replaceAll('LISTEN_ADDRESS:8443', `127.0.0.1:${port}`)
+    .replaceAll('CERTIFICATE_FILE', certificate).replaceAll('KEY_FILE', key)
+    .replaceAll('ORTHANC_PORT', String(orthanc.httpPort));
   writeFileSync(path.join(directory, 'nginx', 'server.conf'), server);
   // The frame a system nginx gives the server block (Debian's /etc/nginx/nginx.conf), here in
   // the test's own folder.
