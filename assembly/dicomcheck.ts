@@ -175,30 +175,35 @@ class Walker {
     return (this.u16At(0, big) << 16) | this.u16At(2, big);
   }
 
+  /** The bytes of a short value, or null when longer than MAX_VALUE_READ or cut off. */
+  private valueBytes(offset: u64, length: u32): Uint8Array | null {
+    if (length > MAX_VALUE_READ) return null;
+    const bytes = new Uint8Array(<i32>length);
+    return this.source.read(offset, bytes.dataStart, <i32>length) == <i32>length ? bytes : null;
+  }
+
   /** A short value as text (Latin-1 bytes widened: the check only compares and trims it). */
   valueText(offset: u64, length: u32): string {
-    if (length > MAX_VALUE_READ) return "";
-    const bytes = new Uint8Array(<i32>length);
-    if (this.source.read(offset, bytes.dataStart, <i32>length) != <i32>length) return "";
+    const bytes = this.valueBytes(offset, length);
+    if (bytes === null) return "";
     const codes = new Array<i32>(bytes.length);
     for (let i = 0; i < bytes.length; i++) codes[i] = bytes[i];
     return String.fromCharCodes(codes);
   }
 
-  /** The value of an ID, and whether its bytes can be compared with what Orthanc stores. */
+  /**
+   * The value of an ID, trimmed; when its bytes cannot be compared with what Orthanc stores (not
+   * ASCII, and not declared UTF-8; or too long to read), idsComparable is cleared.
+   */
   private readId(offset: u64, length: u32): string {
-    const raw = this.valueText(offset, length);
-    let ascii = length <= MAX_VALUE_READ;
-    for (let i = 0; i < raw.length; i++) if (raw.charCodeAt(i) >= 0x80) ascii = false;
-    if (ascii) return trimValue(raw, true);
-    const utf8 = this.characterSet.indexOf("ISO_IR 192") >= 0;
-    if (!utf8 || length > MAX_VALUE_READ) {
-      this.result.idsComparable = false;
-      return "";
+    const bytes = this.valueBytes(offset, length);
+    let ascii = bytes !== null;
+    if (bytes !== null) for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) ascii = false;
+    if (ascii || (bytes !== null && this.characterSet.indexOf("ISO_IR 192") >= 0)) {
+      return trimValue(String.UTF8.decode(bytes!.buffer, false), true);
     }
-    const bytes = new Uint8Array(<i32>length);
-    this.source.read(offset, bytes.dataStart, <i32>length);
-    return trimValue(String.UTF8.decode(bytes.buffer, false), true);
+    this.result.idsComparable = false;
+    return "";
   }
 
   /**

@@ -6,12 +6,11 @@
 // Orthanc is in upload-safety.test.js.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { uploadChecker } from '../lib/guest.js';
 import { seeds, dcmdump, runOracle } from '../lib/fuzz.js';
 import { ROOT } from '../../scripts/build.js';
-import { writeFileSync } from 'node:fs';
 
 const directory = path.join(ROOT, '.test-work', 'fuzz');
 mkdirSync(directory, { recursive: true });

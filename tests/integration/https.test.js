@@ -66,9 +66,9 @@ test('the share over HTTPS through the proxy: PROPFIND, GET of a .dcm, and an up
   await until('the import', async () => (await orthanc.sopInstanceUids()).has(sop));
   const [instance] = await orthanc.rest('GET', '/instances');
   const study = await orthanc.rest('GET', `/instances/${instance}/study`);
-  const uid = (await orthanc.rest('GET', `/instances/${instance}`)).MainDicomTags;
+  const tags = (await orthanc.rest('GET', `/instances/${instance}`)).MainDicomTags;
   const series = await orthanc.rest('GET', `/instances/${instance}/series`);
-  const got = curl([`https://127.0.0.1:${port}/webdav/by-uids/${study.MainDicomTags.StudyInstanceUID}/${series.MainDicomTags.SeriesInstanceUID}/${uid.SOPInstanceUID}.dcm`]);
+  const got = curl([`https://127.0.0.1:${port}/webdav/by-uids/${study.MainDicomTags.StudyInstanceUID}/${series.MainDicomTags.SeriesInstanceUID}/${tags.SOPInstanceUID}.dcm`]);
   assert.equal(got.status, 0);
   assert.ok(Buffer.compare(got.stdout, Buffer.from(await (await fetch(`${orthanc.url}/instances/${instance}/file`)).arrayBuffer())) === 0, 'the same bytes');
 });
