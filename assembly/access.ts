@@ -15,7 +15,7 @@
 import { JSON } from "assemblyscript-json/assembly";
 import { encode as encodeBase64 } from "as-base64/assembly";
 import { Study, RULE_TAGS } from "./catalog";
-import { UPLOADS } from "./uploads";
+import { UPLOADS } from "./resources";
 
 export const RIGHT_READ: i32 = 1;
 export const RIGHT_UPLOAD: i32 = 2;
@@ -23,6 +23,15 @@ export const RIGHT_DELETE: i32 = 4;
 const RIGHT_NAMES: Array<string> = ["read", "upload", "delete"];
 
 export const SECTION_NAME = "WebDavShare.AccessRules";
+
+/**
+ * Whether uploads/ is mounted for a principal of `profile` (null: no rules): uploads are
+ * allowed and the profile may upload. The one place this is decided: the root listing shows
+ * uploads/ exactly when the paths below it go to the upload tree (share.ts).
+ */
+export function mountsUploads(uploadAllowed: bool, profile: Profile | null): bool {
+  return uploadAllowed && (profile === null || profile.may(RIGHT_UPLOAD));
+}
 
 /** `*` and `?` wildcards; both sides already lower-cased. Iterative, with one backtrack point. */
 export function globMatches(pattern: string, value: string): bool {
@@ -401,9 +410,9 @@ export function decideRequest(rules: AccessRules, method: i32, uri: string, auth
       allowed = true;
     } else {
       const inUploads = below.length > 1 && below[0] == UPLOADS;
-      if (method == METHOD_PUT) allowed = inUploads && uploadAllowed && profile.may(RIGHT_UPLOAD);
+      if (method == METHOD_PUT) allowed = inUploads && mountsUploads(uploadAllowed, profile);
       else if (method == METHOD_DELETE) {
-        allowed = inUploads ? uploadAllowed && profile.may(RIGHT_UPLOAD) : deleteAllowed && profile.may(RIGHT_DELETE);
+        allowed = inUploads ? mountsUploads(uploadAllowed, profile) : deleteAllowed && profile.may(RIGHT_DELETE);
       }
     }
   }

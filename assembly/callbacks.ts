@@ -14,16 +14,9 @@
 // of another kind than its request's (a request the filter skipped, on a thread whose last
 // request left its identity) gets nobody's identity; the last callback of a request ends it.
 import { METHOD_GET, METHOD_PUT, METHOD_DELETE } from "./access";
+import { Callback } from "./codes";
 
-export enum Callback {
-  IsExistingFolder = 0,
-  ListFolder = 1,
-  RetrieveFile = 2,
-  CreateFolder = 3,
-  DeleteItem = 4,
-  StoreFile = 5,
-  Status = 6,
-}
+export { Callback };
 
 /** The kind of request, as the filter saw it: which callbacks it may make. */
 const PROPFIND_0 = "D0";

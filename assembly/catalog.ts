@@ -92,11 +92,6 @@ export class Catalog {
     this.listeners.push(listener);
   }
 
-  /** Forgets every listener (the views are made anew at configure). */
-  forgetListeners(): void {
-    this.listeners = new Array<CatalogListener>();
-  }
-
   private tell(change: CatalogChange, patient: Patient | null, study: Study | null, series: Series | null): void {
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i].catalogChanged(change, patient, study, series);
   }

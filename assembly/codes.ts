@@ -67,3 +67,17 @@ export enum FilterAnswer {
   Refuse = 0,
   Allow = 1,
 }
+
+/**
+ * The calls into the module on a path, and the status route: configure names by these bits the
+ * ones any module instance may answer (guest.c routes them).
+ */
+export enum Callback {
+  IsExistingFolder = 0,
+  ListFolder = 1,
+  RetrieveFile = 2,
+  CreateFolder = 3,
+  DeleteItem = 4,
+  StoreFile = 5,
+  Status = 6,
+}

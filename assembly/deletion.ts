@@ -12,8 +12,10 @@
 import { Config } from "./config";
 import { Synchronizer } from "./sync";
 import { Views, Node, NodeKind, BY_PATIENTS, BY_STUDIES, BY_DATES, BY_UIDS } from "./views";
-import { restDelete, log, LOG_INFO, LOG_ERROR } from "./host";
+import { log, LOG_INFO, LOG_ERROR } from "./host";
 import { DeleteOutcome } from "./codes";
+import { DeletedResource, Removal } from "./resources";
+import { Orthanc } from "./orthanc";
 export { DeleteOutcome };
 
 /** REST API levels, in the order of Orthanc's resource types (patient 0 .. instance 3). */
@@ -23,20 +25,15 @@ function isDicomView(name: string): bool {
   return name == BY_PATIENTS || name == BY_STUDIES || name == BY_DATES || name == BY_UIDS;
 }
 
-/** One resource a DELETE removed: its level (index in RESOURCE_LEVELS) and Orthanc id. */
-export class DeletedResource {
-  constructor(public level: i32, public id: string) {}
-}
-
 export class Deleter {
   deleted: i32 = 0;
-  /** What the last delete() removed: the shim tells the other module instances. */
-  justDeleted: Array<DeletedResource> = new Array<DeletedResource>();
+  /** What the delete under way removed (its Removal's list). */
+  private justDeleted: Array<DeletedResource> = new Array<DeletedResource>();
 
-  constructor(public synchronizer: Synchronizer, public config: Config) {}
+  constructor(public synchronizer: Synchronizer, public config: Config, public orthanc: Orthanc) {}
 
   private deleteResource(level: string, id: string): bool {
-    if (!restDelete("/" + level + "/" + id)) {
+    if (!this.orthanc.delete("/" + level + "/" + id)) {
       log(LOG_ERROR, "Orthanc refused DELETE /" + level + "/" + id);
       return false;
     }
@@ -49,15 +46,15 @@ export class Deleter {
   }
 
   /** `views`: what the user asking sees; a folder deletes only what it shows them. */
-  delete(path: Array<string>, views: Views): DeleteOutcome {
-    this.justDeleted = new Array<DeletedResource>();
-    if (path.length < 2 || !isDicomView(path[0])) return DeleteOutcome.Refused;
-    if (!this.config.deleteAllowed) return DeleteOutcome.Refused;
+  delete(path: Array<string>, views: Views): Removal {
+    if (path.length < 2 || !isDicomView(path[0])) return new Removal(DeleteOutcome.Refused);
+    if (!this.config.deleteAllowed) return new Removal(DeleteOutcome.Refused);
     const node = views.resolve(path);
-    if (node === null) return DeleteOutcome.Done; // already gone
+    if (node === null) return new Removal(DeleteOutcome.Done); // already gone
+    this.justDeleted = new Array<DeletedResource>();
     const done = this.deleteNode(node, views);
     if (done) log(LOG_INFO, "deleted through the share: /" + path.join("/"));
-    return done ? DeleteOutcome.Done : DeleteOutcome.Failed;
+    return new Removal(done ? DeleteOutcome.Done : DeleteOutcome.Failed, this.justDeleted);
   }
 
   private deleteNode(node: Node, views: Views): bool {

@@ -1,10 +1,5 @@
 // The JSON answered by the plugin's status route (GET /webdav-share/status).
-import { Catalog } from "./catalog";
-import { Config } from "./config";
-import { InstanceCache } from "./instances";
-import { Synchronizer } from "./sync";
-import { Deleter } from "./deletion";
-import { Uploads } from "./uploads";
+import { Share } from "./share";
 import { formatShareDate } from "./clock";
 import { AccessRules, Profile } from "./access";
 
@@ -42,8 +37,12 @@ export function jsonString(value: string): string {
   return parts.join("");
 }
 
-export function formatStatus(version: string, config: Config, catalog: Catalog, cache: InstanceCache, sync: Synchronizer,
-  deleter: Deleter, uploads: Uploads, traps: i32, memoryBytes: f64, rulesOf: Profile | null): string {
+export function formatStatus(version: string, share: Share, traps: i32, memoryBytes: f64, rulesOf: Profile | null): string {
+  const config = share.config;
+  const catalog = share.catalog;
+  const cache = share.cache;
+  const sync = share.synchronizer;
+  const uploads = share.uploads;
   return "{" +
     "\"Version\":" + jsonString(version) + "," +
     "\"Root\":" + jsonString(config.root) + "," +
@@ -60,7 +59,7 @@ export function formatStatus(version: string, config: Config, catalog: Catalog, 
     "\"CatalogLoadMs\":" + (<i64>Math.round(sync.loadMs)).toString() + "," +
     "\"Reconciliations\":" + sync.reconciliations.toString() + "," +
     "\"Traps\":" + traps.toString() + "," +
-    "\"DeletedThroughShare\":" + deleter.deleted.toString() + "," +
+    "\"DeletedThroughShare\":" + share.deleter.deleted.toString() + "," +
     "\"Uploads\":{\"Imported\":" + uploads.imported.toString() + ",\"Skipped\":" + uploads.skipped.toString() +
     ",\"Failed\":" + uploads.failed.toString() + ",\"Pending\":" + uploads.pending.toString() +
     ",\"JunkDropped\":" + uploads.junkDropped.toString() + "}," +

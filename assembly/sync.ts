@@ -11,7 +11,8 @@ import { JSON } from "assemblyscript-json/assembly";
 import { Catalog, Patient, Study, Series, PATIENT_RULE_TAGS, STUDY_RULE_TAGS } from "./catalog";
 import { Instance, InstanceCache, InstanceList } from "./instances";
 import { ResourceSource } from "./views";
-import { restGet, nowMs, log, LOG_INFO, LOG_WARNING } from "./host";
+import { log, LOG_INFO, LOG_WARNING } from "./host";
+import { Orthanc, HostOrthanc } from "./orthanc";
 
 const PAGE = 1000;
 
@@ -132,7 +133,7 @@ export class Synchronizer extends ResourceSource {
   reconciliations: i32 = 0;
   reconcileIntervalMs: f64 = 10000;
 
-  constructor(public catalog: Catalog, public cache: InstanceCache) {
+  constructor(public catalog: Catalog, public cache: InstanceCache, public orthanc: Orthanc = new HostOrthanc()) {
     super();
   }
 
@@ -141,7 +142,7 @@ export class Synchronizer extends ResourceSource {
   private loadLevel(level: string): void {
     let since = 0;
     for (;;) {
-      const page = parseArray(restGet("/" + level + "?expand&since=" + since.toString() + "&limit=" + PAGE.toString()));
+      const page = parseArray(this.orthanc.get("/" + level + "?expand&since=" + since.toString() + "&limit=" + PAGE.toString()));
       if (page === null) return;
       const items = page.valueOf();
       for (let i = 0; i < items.length; i++) {
@@ -162,8 +163,8 @@ export class Synchronizer extends ResourceSource {
 
   /** Loads the whole catalog; changes older than the start of the load are not replayed. */
   load(): void {
-    const started = nowMs();
-    const last = parseObject(restGet("/changes?last"));
+    const started = this.orthanc.now();
+    const last = parseObject(this.orthanc.get("/changes?last"));
     this.catalog.clear();
     this.cache.clear();
     this.lastSeq = integer(last, "Last");
@@ -172,8 +173,8 @@ export class Synchronizer extends ResourceSource {
     this.loadLevel("studies");
     this.loadLevel("series");
     this.loaded = true;
-    this.loadMs = nowMs() - started;
-    this.lastSyncAt = nowMs();
+    this.loadMs = this.orthanc.now() - started;
+    this.lastSyncAt = this.orthanc.now();
     this.lastReconcileAt = this.lastSyncAt;
     log(LOG_INFO, "catalog loaded in " + (<i64>Math.round(this.loadMs)).toString() + " ms: " +
       this.catalog.patients.size.toString() + " patients, " + this.catalog.studies.size.toString() +
@@ -183,7 +184,7 @@ export class Synchronizer extends ResourceSource {
   // ---- changes ---------------------------------------------------------------------------
 
   private refetch(level: string, id: string): void {
-    const o = parseObject(restGet("/" + level + "/" + id));
+    const o = parseObject(this.orthanc.get("/" + level + "/" + id));
     if (o === null) {
       this.catalog.remove(id); // gone again before we looked
       return;
@@ -213,7 +214,7 @@ export class Synchronizer extends ResourceSource {
     const newInstances = new Array<string>();
     let newestInstanceSeq: i64 = 0;
     for (;;) {
-      const raw = restGet("/changes?since=" + this.lastSeq.toString() + "&limit=" + PAGE.toString());
+      const raw = this.orthanc.get("/changes?since=" + this.lastSeq.toString() + "&limit=" + PAGE.toString());
       // Nearly every request finds no change: read that answer without building its JSON tree
       // (under load, allocation and collection were most of the module's time).
       const unchanged = lastOfEmptyChanges(raw);
@@ -255,7 +256,7 @@ export class Synchronizer extends ResourceSource {
     const e = series.values();
     for (let i = 0; i < e.length; i++) this.refetch("series", e[i]);
     this.seriesGrown(newInstances, newestInstanceSeq);
-    this.lastSyncAt = nowMs();
+    this.lastSyncAt = this.orthanc.now();
   }
 
   /**
@@ -272,7 +273,7 @@ export class Synchronizer extends ResourceSource {
       return;
     }
     for (let i = 0; i < instanceIds.length; i++) {
-      const o = parseObject(restGet("/instances/" + instanceIds[i]));
+      const o = parseObject(this.orthanc.get("/instances/" + instanceIds[i]));
       if (o !== null) this.cache.markStale(text(o, "ParentSeries")); // gone: its Deleted event says so
     }
   }
@@ -304,7 +305,7 @@ export class Synchronizer extends ResourceSource {
   // ---- reconciliation --------------------------------------------------------------------
 
   private reconcileLevel(level: string, known: Array<string>): void {
-    const list = parseArray(restGet("/" + level));
+    const list = parseArray(this.orthanc.get("/" + level));
     if (list === null) return;
     const items = list.valueOf();
     const present = new Set<string>();
@@ -329,10 +330,10 @@ export class Synchronizer extends ResourceSource {
       this.load();
       return;
     }
-    if (nowMs() - this.lastReconcileAt < this.reconcileIntervalMs) return;
+    if (this.orthanc.now() - this.lastReconcileAt < this.reconcileIntervalMs) return;
     this.sync();
-    this.lastReconcileAt = nowMs();
-    const stats = parseObject(restGet("/statistics"));
+    this.lastReconcileAt = this.orthanc.now();
+    const stats = parseObject(this.orthanc.get("/statistics"));
     if (stats === null) return;
     if (integer(stats, "CountPatients") == <i64>this.catalog.patients.size &&
         integer(stats, "CountStudies") == <i64>this.catalog.studies.size &&
@@ -352,7 +353,7 @@ export class Synchronizer extends ResourceSource {
     const cached = this.cache.get(seriesId);
     if (cached !== null && !cached.stale && cached.checkedAtSeq >= this.newInstanceSeq) return cached;
     this.instanceListsRead++;
-    const answer = parseArray(restGet("/series/" + seriesId + "/instances"));
+    const answer = parseArray(this.orthanc.get("/series/" + seriesId + "/instances"));
     if (answer === null) {
       this.cache.drop(seriesId);
       return null;
@@ -372,7 +373,7 @@ export class Synchronizer extends ResourceSource {
       const id = text(o, "ID");
       let reception = known.has(id) ? known.get(id) : "";
       if (reception.length == 0) {
-        const body = restGet("/instances/" + id + "/metadata/ReceptionDate");
+        const body = this.orthanc.get("/instances/" + id + "/metadata/ReceptionDate");
         if (body !== null) reception = String.UTF8.decode(body.buffer, false);
       }
       if (reception == previousReception) reception = previousReception;
@@ -394,7 +395,7 @@ export class Synchronizer extends ResourceSource {
   resourceJson(level: string, id: string): Uint8Array | null {
     const key = level + "/" + id;
     if (this.jsonCache.has(key)) return this.jsonCache.get(key);
-    const answer = restGet("/" + level + "/" + id);
+    const answer = this.orthanc.get("/" + level + "/" + id);
     if (answer === null) return null;
     const json = sameLengthStability(answer);
     if (this.jsonCache.size >= MAX_CACHED_JSON) this.jsonCache.clear();

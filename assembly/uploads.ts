@@ -7,6 +7,7 @@
 // its place and says why, until the user deletes it.
 import { ByteSource, BytesSource, CheckResult, checkDicom, Verdict } from "./dicomcheck";
 import { CheckAnswer, JobOutcome, RestoredState, StoreAction } from "./codes";
+import { MoveOutcome, StoreDecision, UPLOADS } from "./resources";
 export { JobOutcome, RestoredState, StoreAction };
 
 /**
@@ -70,9 +71,6 @@ export class UploadEntry {
   }
 }
 
-export class StoreDecision {
-  constructor(public action: StoreAction, public stagingId: string = "", public record: string = "") {}
-}
 
 
 /** The report of a file whose check made the module trap: a fault of the plugin, not of the file. */
@@ -110,8 +108,6 @@ export const REPORT_SUFFIX = ".error.txt";
 class RestoredPlace {
   constructor(public parent: UploadEntry, public name: string) {}
 }
-/** The folder of the share that takes uploads (views.ts shows it, access.ts guards it). */
-export const UPLOADS = "uploads";
 
 /**
  * The record the shim stores with a staged file: the path below uploads/, preceded by its
@@ -148,8 +144,12 @@ export class Uploads {
   skipped: i32 = 0;
   failed: i32 = 0;
   junkDropped: i32 = 0;
-  /** Staging ids whose files the shim may remove (deleted, replaced, done); drained by tick. */
+  /** Staging ids whose staged bytes the shim may drop (deleted, replaced, done, reported); drained by tick. */
   discarded: Array<string> = new Array<string>();
+  /** Staging ids whose durable reports the shim removes (the user deleted or replaced them); drained by tick. */
+  reportsDeleted: Array<string> = new Array<string>();
+  /** Staging ids of the reports found at start: an upload found with the same id is replaced by it. */
+  private restoredReports: Set<string> = new Set<string>();
   /** Reports the shim must make durable (their staged bytes then go); drained by tick. */
   reportsToWrite: Array<UploadEntry> = new Array<UploadEntry>();
 
@@ -274,7 +274,8 @@ export class Uploads {
   /** A file found in the staging directory at start (or after a module restart). */
   restore(id: string, record: string, size: u64, date: string, now: f64, state: RestoredState = RestoredState.Waiting): void {
     if (this.byStagingId.has(id)) return;
-    if (state == RestoredState.Imported) {
+    // A stop came between making its report durable and dropping its bytes: the report stands.
+    if (state == RestoredState.Imported || this.restoredReports.has(id)) {
       this.discarded.push(id);
       return;
     }
@@ -477,6 +478,8 @@ export class Uploads {
 
   /** A report found in the staging directory at start. */
   restoreReport(id: string, record: string, text: string, date: string, now: f64): void {
+    this.restoredReports.add(id);
+    if (this.byStagingId.has(id)) this.forget(this.byStagingId.get(id)); // its upload, found first
     const place = this.placeOf(record, date, now);
     if (place !== null) this.addReport(place.parent, place.name, id, text, date, now);
   }
@@ -498,8 +501,13 @@ export class Uploads {
       this.discarded.push(entry.stagingId);
     } else if (entry.kind == EntryKind.Report && entry.stagingId.length > 0) {
       const waiting = this.reportsToWrite.indexOf(entry);
-      if (waiting >= 0) this.reportsToWrite.splice(waiting, 1);
-      this.discarded.push(entry.stagingId);
+      // a report not yet durable: the upload's bytes are still staged; else the report file goes
+      if (waiting >= 0) {
+        this.reportsToWrite.splice(waiting, 1);
+        this.discarded.push(entry.stagingId);
+      } else {
+        this.reportsDeleted.push(entry.stagingId);
+      }
     }
     if (entry.isFolder) {
       const children = entry.children.values();
@@ -509,6 +517,36 @@ export class Uploads {
     if (parent !== null && parent.children.has(entry.name) && parent.children.get(entry.name) === entry) {
       parent.children.delete(entry.name);
     }
+  }
+
+  /**
+   * MOVE below uploads/, within one owner's tree. A staged file keeps its staging id (its job
+   * and report follow it); its record still names the path it was uploaded to, so a restart
+   * before its import puts it back there.
+   */
+  move(from: Array<string>, to: Array<string>, overwrite: bool, now: f64, owner: string = ""): MoveOutcome {
+    if (!this.validPath(from) || !this.validPath(to)) return MoveOutcome.Refused;
+    const entry = this.find(from, owner);
+    if (entry === null) return MoveOutcome.Missing;
+    if (isWithin(to, from)) return MoveOutcome.Refused; // into itself
+    const parent = this.find(to.slice(0, to.length - 1), owner);
+    if (parent === null || !parent.isFolder) return MoveOutcome.NoParent;
+    if (isBusy(entry)) return MoveOutcome.Busy;
+    const name = to[to.length - 1];
+    const existing = parent.children.has(name) ? parent.children.get(name) : null;
+    if (existing === entry) return MoveOutcome.Replaced; // onto itself: nothing to do
+    if (existing !== null) {
+      if (!overwrite) return MoveOutcome.Exists;
+      if (isBusy(existing)) return MoveOutcome.Busy;
+      this.forget(existing);
+    }
+    entry.parent!.children.delete(entry.name);
+    entry.name = name;
+    entry.parent = parent;
+    entry.touchedAt = now;
+    parent.touchedAt = now;
+    parent.children.set(name, entry);
+    return existing !== null ? MoveOutcome.Replaced : MoveOutcome.Moved;
   }
 
   /** DELETE below uploads/: a pending file is cancelled, a report or folder removed. */
@@ -541,6 +579,21 @@ export class Uploads {
       }
     }
   }
+}
+
+/** Whether an entry, or anything in it, is being checked or imported. */
+function isBusy(entry: UploadEntry): bool {
+  if (entry.running) return true;
+  const children = entry.children.values();
+  for (let i = 0; i < children.length; i++) if (isBusy(children[i])) return true;
+  return false;
+}
+
+/** Whether `path` is `folder` or below it. */
+function isWithin(path: Array<string>, folder: Array<string>): bool {
+  if (path.length < folder.length) return false;
+  for (let i = 0; i < folder.length; i++) if (path[i] != folder[i]) return false;
+  return true;
 }
 
 /** Whose uploads/ tree an entry is in. */

@@ -9,11 +9,11 @@
 // by-dates/NO_DATE_FOLDER instead of vanishing.
 import { Catalog, CatalogChange, CatalogListener, Patient, Study, Series, addTo, removeFrom } from "./catalog";
 import { Config } from "./config";
-import { InstanceList, INDEXED_LIST_SIZE } from "./instances";
+import { Instance, InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
-import { ByteWriter, writeListingEntry } from "./wire";
-import { Profile, RIGHT_UPLOAD } from "./access";
-import { UPLOADS } from "./uploads";
+import { Profile, mountsUploads } from "./access";
+import { FileKind } from "./codes";
+import { Listing, Opened, Resource, UPLOADS, contentTag } from "./resources";
 
 export const BY_PATIENTS = "by-patients";
 export const BY_STUDIES = "by-studies";
@@ -43,7 +43,6 @@ export enum NodeKind {
   Year,
   Month,
   NoDate,
-  Uploads,
   InstanceFile,
   StudyJson,
   SeriesJson,
@@ -56,11 +55,6 @@ export class Node {
   get isFolder(): bool {
     return this.kind != NodeKind.InstanceFile && this.kind != NodeKind.StudyJson && this.kind != NodeKind.SeriesJson;
   }
-}
-
-/** A file to send: an instance's DICOM file (read by the shim) or inline content. */
-export class FileAnswer {
-  constructor(public mime: string, public date: string, public instanceId: string, public content: Uint8Array | null) {}
 }
 
 /** A valid DICOM date-time as the share needs it (YYYYMMDDTHHMMSS), else the fallback. */
@@ -178,13 +172,9 @@ class DateIndex {
  */
 export const CACHE_MIN_CHILDREN = 32;
 
-class Entry {
-  constructor(public isFolder: bool, public name: string, public size: u64, public mime: string, public date: string) {}
-}
-
 export class Views extends CatalogListener {
   private indexes: Map<string, NamedChildren> = new Map<string, NamedChildren>();
-  private listings: Map<string, ArrayBuffer> = new Map<string, ArrayBuffer>();
+  private listings: Map<string, Listing> = new Map<string, Listing>();
   private dateIndex: DateIndex | null = null;
   /** The date shown for folders that have none of their own (root, view roots). */
   now: string = "19700101T000000";
@@ -325,12 +315,6 @@ export class Views extends CatalogListener {
     return this.catalog.studies.has(id) && this.visible(this.catalog.studies.get(id));
   }
 
-  /** uploads/ is shown when uploads are allowed, to those who may upload. */
-  private showsUploads(): bool {
-    const scope = this.scope;
-    return this.config.uploadAllowed && (scope === null || scope.may(RIGHT_UPLOAD));
-  }
-
   // ---- naming of each folder's children -------------------------------------------------
 
   private dates(): DateIndex {
@@ -451,9 +435,6 @@ export class Views extends CatalogListener {
     const n = path.length;
     if (n == 0) return new Node(NodeKind.Root, "", "");
     const view = path[0];
-    if (view == UPLOADS) {
-      return n == 1 && this.showsUploads() ? new Node(NodeKind.Uploads, UPLOADS, "") : null;
-    }
     if (view != BY_PATIENTS && view != BY_STUDIES && view != BY_DATES && view != BY_UIDS) return null;
     if (n == 1) return new Node(NodeKind.ViewRoot, view, "");
     if (view == BY_PATIENTS) {
@@ -515,27 +496,36 @@ export class Views extends CatalogListener {
   // ---- listings --------------------------------------------------------------------------
 
   /**
-   * Writes the listing of a folder node for the shim (wire.ts writeListingEntry).
-   * Listings that depend on the catalog alone are kept until the catalog changes.
+   * The listing of a folder node. Listings that depend on the catalog alone are kept (with
+   * their encoded bytes, resources.ts Listing) until the catalog changes.
    */
-  writeListing(node: Node, out: ByteWriter): void {
+  list(node: Node): Listing {
     const cacheKey = this.listingCacheKey(node);
-    if (cacheKey !== null && this.listings.has(cacheKey)) {
-      out.bytes(this.listings.get(cacheKey));
-      return;
+    if (cacheKey !== null && this.listings.has(cacheKey)) return this.listings.get(cacheKey);
+    const listing = new Listing(this.entries(node));
+    if (cacheKey !== null && listing.entries.length >= CACHE_MIN_CHILDREN) {
+      listing.kept = true;
+      this.listings.set(cacheKey, listing);
     }
-    const start = out.length;
-    const entries = this.entries(node);
-    out.u32(<u32>entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      writeListingEntry(out, entry.isFolder, entry.size, entry.mime, entry.date, entry.name);
+    return listing;
+  }
+
+  /** What stat says of a node (`name`: its path's last component), as its parent's listing shows it; null for a file gone. */
+  stat(node: Node, name: string): Resource | null {
+    if (!node.isFolder) {
+      const opened = this.file(node, name);
+      return opened !== null ? opened.resource : null;
     }
-    if (cacheKey !== null && entries.length >= CACHE_MIN_CHILDREN) {
-      const copy = new ArrayBuffer(out.length - start);
-      memory.copy(changetype<usize>(copy), out.dataStart + <usize>start, <usize>(out.length - start));
-      this.listings.set(cacheKey, copy);
+    switch (node.kind) {
+      case NodeKind.Patient: return new Resource(name, true, 0, "", this.folderDate("patient", node.id));
+      case NodeKind.Study: return new Resource(name, true, 0, "", this.folderDate("study", node.id));
+      case NodeKind.Series: return new Resource(name, true, 0, "", this.folderDate("series", node.id));
+      case NodeKind.Year:
+      case NodeKind.Month:
+      case NodeKind.NoDate:
+        return new Resource(name, true, 0, "", this.folderDate("date", node.id));
     }
+    return new Resource(name, true, 0, "", this.now);
   }
 
   /** Folders whose listing holds no instance and no JSON size can be cached. */
@@ -553,10 +543,10 @@ export class Views extends CatalogListener {
     return null;
   }
 
-  private folderEntries(named: NamedChildren, kind: string): Array<Entry> {
-    const result = new Array<Entry>();
+  private folderEntries(named: NamedChildren, kind: string): Array<Resource> {
+    const result = new Array<Resource>();
     for (let i = 0; i < named.size; i++) {
-      result.push(new Entry(true, named.nameAt(i), 0, "", this.folderDate(kind, named.idAt(i))));
+      result.push(new Resource(named.nameAt(i), true, 0, "", this.folderDate(kind, named.idAt(i))));
     }
     return result;
   }
@@ -570,13 +560,14 @@ export class Views extends CatalogListener {
     return shareDate(value, this.now);
   }
 
-  private entries(node: Node): Array<Entry> {
+  private entries(node: Node): Array<Resource> {
     switch (node.kind) {
       case NodeKind.Root: {
-        const result = new Array<Entry>();
+        const result = new Array<Resource>();
         const names = [BY_DATES, BY_PATIENTS, BY_STUDIES, BY_UIDS];
-        for (let i = 0; i < names.length; i++) result.push(new Entry(true, names[i], 0, "", this.now));
-        if (this.showsUploads()) result.push(new Entry(true, UPLOADS, 0, "", this.now));
+        for (let i = 0; i < names.length; i++) result.push(new Resource(names[i], true, 0, "", this.now));
+        // the upload tree is mounted there (share.ts); it lists itself
+        if (mountsUploads(this.config.uploadAllowed, this.scope)) result.push(new Resource(UPLOADS, true, 0, "", this.now));
         return result;
       }
       case NodeKind.ViewRoot: {
@@ -584,18 +575,18 @@ export class Views extends CatalogListener {
         if (node.view == BY_STUDIES) return this.folderEntries(this.index("S"), "study");
         if (node.view == BY_UIDS) return this.folderEntries(this.index("U"), "study");
         const dates = this.dates();
-        const result = new Array<Entry>();
+        const result = new Array<Resource>();
         const years = dates.years.keys();
         years.sort();
-        for (let i = 0; i < years.length; i++) result.push(new Entry(true, years[i], 0, "", this.folderDate("date", years[i])));
-        if (dates.undated.length > 0) result.push(new Entry(true, NO_DATE_FOLDER, 0, "", this.folderDate("date", NO_DATE_FOLDER)));
+        for (let i = 0; i < years.length; i++) result.push(new Resource(years[i], true, 0, "", this.folderDate("date", years[i])));
+        if (dates.undated.length > 0) result.push(new Resource(NO_DATE_FOLDER, true, 0, "", this.folderDate("date", NO_DATE_FOLDER)));
         return result;
       }
       case NodeKind.Year: {
         const months = this.dates().years.get(node.id).slice(0);
         months.sort();
-        const result = new Array<Entry>();
-        for (let i = 0; i < months.length; i++) result.push(new Entry(true, months[i], 0, "", this.folderDate("date", months[i])));
+        const result = new Array<Resource>();
+        for (let i = 0; i < months.length; i++) result.push(new Resource(months[i], true, 0, "", this.folderDate("date", months[i])));
         return result;
       }
       case NodeKind.Month:
@@ -611,26 +602,32 @@ export class Views extends CatalogListener {
       }
       case NodeKind.Series:
         return this.instanceEntries(node);
-      case NodeKind.Uploads:
-        return new Array<Entry>();
     }
-    return new Array<Entry>();
+    return new Array<Resource>();
   }
 
-  private addJsonEntry(entries: Array<Entry>, name: string, level: string, id: string): void {
+  private addJsonEntry(entries: Array<Resource>, name: string, level: string, id: string): void {
+    const opened = this.json(level, id, name);
+    if (opened !== null) entries.push(opened.resource);
+  }
+
+  /** study.json or series.json: GET /studies/{id} or /series/{id}, dated as its folder. */
+  private json(level: string, id: string, name: string): Opened | null {
     const content = this.source.resourceJson(level, id);
-    if (content === null) return;
-    entries.push(new Entry(false, name, <u64>content.length, MIME_JSON, this.folderDate(level == "studies" ? "study" : "series", id)));
+    if (content === null) return null;
+    const body = content.buffer;
+    return new Opened(new Resource(name, false, <u64>content.length, MIME_JSON,
+      this.folderDate(level == "studies" ? "study" : "series", id), contentTag(body)), FileKind.Content, body);
   }
 
-  private instanceEntries(node: Node): Array<Entry> {
-    const result = new Array<Entry>();
+  private instanceEntries(node: Node): Array<Resource> {
+    const result = new Array<Resource>();
     const list = this.source.instancesOf(node.id);
     if (list !== null) {
       const named = this.instanceNames(list, node.view == BY_UIDS);
       for (let i = 0; i < named.size; i++) {
         const instance = list.find(named.idAt(i))!;
-        result.push(new Entry(false, named.nameAt(i), instance.fileSize, MIME_DICOM, shareDate(instance.receptionDate, this.now)));
+        result.push(this.instanceResource(named.nameAt(i), instance));
       }
     }
     if (node.view == BY_UIDS) this.addJsonEntry(result, SERIES_JSON, "series", node.id);
@@ -668,20 +665,21 @@ export class Views extends CatalogListener {
 
   // ---- files -----------------------------------------------------------------------------
 
-  /** The file a path names, or null. */
-  file(node: Node): FileAnswer | null {
+  /** An instance's .dcm file: its bytes are Orthanc's, never changed, so its id tags them. */
+  private instanceResource(name: string, instance: Instance): Resource {
+    return new Resource(name, false, instance.fileSize, MIME_DICOM, shareDate(instance.receptionDate, this.now), instance.id);
+  }
+
+  /** The file a node names (`name`: the last component of its path), or null. */
+  file(node: Node, name: string): Opened | null {
     if (node.kind == NodeKind.InstanceFile) {
       const list = this.source.instancesOf(node.parentId);
       const instance = list !== null ? list.find(node.id) : null;
       if (instance === null) return null;
-      return new FileAnswer(MIME_DICOM, shareDate(instance.receptionDate, this.now), node.id, null);
+      return new Opened(this.instanceResource(name, instance), FileKind.Instance, String.UTF8.encode(node.id, false));
     }
-    if (node.kind == NodeKind.StudyJson || node.kind == NodeKind.SeriesJson) {
-      const isStudy = node.kind == NodeKind.StudyJson;
-      const content = this.source.resourceJson(isStudy ? "studies" : "series", node.id);
-      if (content === null) return null;
-      return new FileAnswer(MIME_JSON, this.folderDate(isStudy ? "study" : "series", node.id), "", content);
-    }
+    if (node.kind == NodeKind.StudyJson) return this.json("studies", node.id, name);
+    if (node.kind == NodeKind.SeriesJson) return this.json("series", node.id, name);
     return null;
   }
 }

@@ -92,19 +92,6 @@ export class ByteWriter {
   }
 }
 
-/**
- * One entry of a folder listing (plugin-shim/plugin.c list_folder reads it): u8 isFolder,
- * u64 size, u8-prefixed MIME type, u8-prefixed date, u16-prefixed name. A listing is a u32
- * count followed by its entries.
- */
-export function writeListingEntry(out: ByteWriter, isFolder: bool, size: u64, mime: string, date: string, name: string): void {
-  out.u8(isFolder ? 1 : 0);
-  out.u64(size);
-  out.shortString(mime);
-  out.shortString(date);
-  out.mediumString(name);
-}
-
 /** Reads the request the shim wrote; every read is bounds-checked and fails softly. */
 export class ByteReader {
   ptr: usize;

@@ -54,7 +54,9 @@ static int guest_count = 0;
 static char* saved_configuration = NULL;
 static uint32_t trap_count = 0; /* atomic */
 static unsigned next_reader = 0; /* atomic */
-static char primary_only_folder[256] = ""; /* set by guest_add_readers */
+/* Set by guest_add_readers from the module's configure answer: which calls any instance answers. */
+static uint32_t reader_ops = 0;
+static char primary_only_folder[256] = "";
 
 #define PRIMARY (&guests[0])
 
@@ -346,9 +348,10 @@ int32_t guest_start(const char* configuration, guest_buffer_t* answer) {
   return result;
 }
 
-int guest_add_readers(int count, const char* primary_folder) {
+int guest_add_readers(int count, uint32_t readerOps, const char* primaryFolder) {
   /* Before any callback is registered: no other thread runs yet. */
-  snprintf(primary_only_folder, sizeof primary_only_folder, "%s", primary_folder);
+  reader_ops = readerOps;
+  snprintf(primary_only_folder, sizeof primary_only_folder, "%s", primaryFolder);
   for (int i = 0; i < count && guest_count < MAX_GUESTS; i++) {
     guest_t* g = &guests[guest_count];
     guest_init(g);
@@ -444,10 +447,9 @@ static guest_t* lock_reader(void) {
   return g;
 }
 
-/* Reads may go to any instance, except below the folder whose state only the primary holds
- * (uploads/, named by the module at configure); every write goes to the primary. */
-static int is_view_read(guest_path_op_t op, uint32_t count, const char* const* items) {
-  if (op != GUEST_IS_EXISTING_FOLDER && op != GUEST_LIST_FOLDER && op != GUEST_RETRIEVE_FILE) return 0;
+/* As the module said at configure (guest_add_readers); everything else goes to the primary. */
+static int any_instance_answers(guest_path_op_t op, uint32_t count, const char* const* items) {
+  if ((reader_ops & (1u << op)) == 0) return 0;
   return count == 0 || strcmp(items[0], primary_only_folder) != 0;
 }
 
@@ -459,7 +461,7 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
   call_t call = {.kind = CALL_PATH, .op = op, .input = input, .input_size = size,
                  .answer = op == GUEST_DELETE_ITEM ? &deleted : answer};
   guest_t* g;
-  if (guest_count > 1 && is_view_read(op, count, items)) {
+  if (guest_count > 1 && any_instance_answers(op, count, items)) {
     g = lock_reader(); /* returned locked, the primary included */
   } else {
     g = PRIMARY;
@@ -494,7 +496,7 @@ static int32_t run_locked(guest_t* g, call_t* call) {
   return result;
 }
 
-int32_t guest_tick(guest_buffer_t* discarded) {
+int32_t guest_tick(guest_buffer_t* work) {
   /* Every instance keeps its catalog current; only the primary's answer (uploads) counts. */
   for (int i = 1; i < guest_count; i++) {
     guest_buffer_t ignored = {NULL, 0};
@@ -502,7 +504,7 @@ int32_t guest_tick(guest_buffer_t* discarded) {
     run_locked(&guests[i], &reader);
     guest_buffer_free(&ignored);
   }
-  call_t call = {.kind = CALL_TICK, .answer = discarded};
+  call_t call = {.kind = CALL_TICK, .answer = work};
   return run_locked(PRIMARY, &call);
 }
 

@@ -6,6 +6,8 @@
 #ifndef WEBDAV_GUEST_H
 #define WEBDAV_GUEST_H
 
+#include "codes.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,12 +23,13 @@ void guest_buffer_free(guest_buffer_t* buffer);
 #define GUEST_TRAPPED (-1000)
 #define GUEST_FAILED (-1001)
 
+/* The calls on a path, numbered as the module's Callback (codes.h). */
 typedef enum {
-  GUEST_IS_EXISTING_FOLDER,
-  GUEST_LIST_FOLDER,
-  GUEST_RETRIEVE_FILE,
-  GUEST_CREATE_FOLDER,
-  GUEST_DELETE_ITEM
+  GUEST_IS_EXISTING_FOLDER = WEBDAV_CALLBACK_IS_EXISTING_FOLDER,
+  GUEST_LIST_FOLDER = WEBDAV_CALLBACK_LIST_FOLDER,
+  GUEST_RETRIEVE_FILE = WEBDAV_CALLBACK_RETRIEVE_FILE,
+  GUEST_CREATE_FOLDER = WEBDAV_CALLBACK_CREATE_FOLDER,
+  GUEST_DELETE_ITEM = WEBDAV_CALLBACK_DELETE_ITEM
 } guest_path_op_t;
 
 /* Instantiates the module and hands it Orthanc's configuration. Returns the module's answer
@@ -34,10 +37,11 @@ typedef enum {
 int32_t guest_start(const char* configuration, guest_buffer_t* answer);
 void guest_stop(void);
 
-/* Adds `count` instances that answer reads in parallel (ModuleInstances - 1), configured as the
- * primary; reads below `primary_folder` (uploads/) stay on the primary. Call before any callback
- * is registered. Returns the instances now. */
-int guest_add_readers(int count, const char* primary_folder);
+/* Adds `count` instances (ModuleInstances - 1), configured as the primary, that answer in
+ * parallel the calls the module named at configure: those whose op bit is set in `readerOps`,
+ * on paths whose first component is not `primaryFolder`. Call before any callback is
+ * registered. Returns the instances now. */
+int guest_add_readers(int count, uint32_t readerOps, const char* primaryFolder);
 
 /* One WebDAV callback, with this thread's identity (identity.h). The return value is the export's; `answer` (may be NULL) receives the
  * output buffer when the export returns a length >= 0. */
@@ -48,8 +52,8 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
  * record for the request's callbacks (assembly/index.ts filter_request). */
 int32_t guest_filter(int32_t method, const char* uri, const char* authorization, const char* depth, guest_buffer_t* answer);
 
-/* The timer. `discarded` receives staging ids whose files may go (assembly/index.ts tick). */
-int32_t guest_tick(guest_buffer_t* discarded);
+/* The timer. `work` receives what the staging directory must do (assembly/answers.ts writeStagingWork). */
+int32_t guest_tick(guest_buffer_t* work);
 int32_t guest_status(const char* version, guest_buffer_t* answer);
 
 /* ---- uploads (assembly/uploads.ts decides; the shim stores bytes and imports) ---- */

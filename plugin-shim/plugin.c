@@ -259,30 +259,39 @@ static void restore_upload(const char* id, const char* record, size_t recordSize
   guest_upload_restore(id, record, recordSize, size, mtimeMs, state, report, reportSize);
 }
 
-/* Removes the staged files the module no longer needs; restores uploads/ after a restart. */
-static void tick(void) {
-  guest_buffer_t discarded = {NULL, 0};
-  if (guest_tick(&discarded) >= 0) { /* the first tick loads the catalog */
-    wire_reader_t reader;
-    wire_init(&reader, discarded.data, discarded.size);
-    char id[256];
-    uint32_t reports = wire_u32(&reader);
-    for (uint32_t i = 0; i < reports && reader.ok; i++) {
-      wire_string(&reader, 1, id, sizeof id);
-      uint32_t length = 0;
-      const uint8_t* text = wire_bytes(&reader, &length);
-      if (reader.ok && staging_write_report(id, (const char*)text, length) != 0) {
-        OrthancPluginLogError(context_, "WebDAV plugin: cannot write a failure report to the staging directory");
-      }
+/* Carries out in the staging directory what the module asks (assembly/answers.ts
+ * writeStagingWork): reports made durable, staged bytes and reports dropped. */
+static void do_staging_work(const guest_buffer_t* work) {
+  wire_reader_t reader;
+  wire_init(&reader, work->data, work->size);
+  char id[256];
+  uint32_t reports = wire_u32(&reader);
+  for (uint32_t i = 0; i < reports && reader.ok; i++) {
+    wire_string(&reader, 1, id, sizeof id);
+    uint32_t length = 0;
+    const uint8_t* text = wire_bytes(&reader, &length);
+    if (reader.ok && staging_write_report(id, (const char*)text, length) != 0) {
+      OrthancPluginLogError(context_, "WebDAV plugin: cannot write a failure report to the staging directory");
     }
-    uint32_t count = wire_u32(&reader);
-    for (uint32_t i = 0; i < count && reader.ok; i++) {
-      wire_string(&reader, 1, id, sizeof id);
-      if (reader.ok) staging_remove(id);
-    }
-    staging_flush();
   }
-  guest_buffer_free(&discarded);
+  uint32_t released = wire_u32(&reader);
+  for (uint32_t i = 0; i < released && reader.ok; i++) {
+    wire_string(&reader, 1, id, sizeof id);
+    if (reader.ok) staging_release(id);
+  }
+  uint32_t removed = wire_u32(&reader);
+  for (uint32_t i = 0; i < removed && reader.ok; i++) {
+    wire_string(&reader, 1, id, sizeof id);
+    if (reader.ok) staging_remove_report(id);
+  }
+  staging_flush();
+}
+
+/* The module's timer; restores uploads/ after a module restart. */
+static void tick(void) {
+  guest_buffer_t work = {NULL, 0};
+  if (guest_tick(&work) >= 0) do_staging_work(&work); /* the first tick loads the catalog */
+  guest_buffer_free(&work);
   if (guest_take_restarted()) {
     staging_scan(restore_upload);
     ingest_wake();
@@ -347,6 +356,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   int filter = wire_u8(&reader);
   wire_string(&reader, 1, status_route_, sizeof status_route_);
   int instances = wire_u8(&reader);
+  uint32_t reader_ops = wire_u8(&reader);
   char primary_folder[256];
   wire_string(&reader, 1, primary_folder, sizeof primary_folder);
   int serve = result >= 0 && reader.ok && outcome == WEBDAV_CONFIG_OUTCOME_SERVE;
@@ -366,7 +376,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
     OrthancPluginLogError(context, line);
     return 0;
   }
-  if (instances > 1) guest_add_readers(instances - 1, primary_folder);
+  if (instances > 1) guest_add_readers(instances - 1, reader_ops, primary_folder);
   staging_scan(restore_upload); /* uploads staged before a stop or crash are imported again */
   OrthancPluginRegisterWebDavCollection(context, root, is_existing_folder, list_folder, retrieve_file, store_file,
                                         create_folder, delete_item, NULL);

@@ -578,14 +578,17 @@ void staging_mark(const char* id, uint8_t state) {
   pthread_mutex_unlock(&lock_);
 }
 
-void staging_remove(const char* id) {
+void staging_release(const char* id) {
   if (!valid_id(id)) return;
   pthread_mutex_lock(&lock_);
   entry_t* entry = find(id);
   if (entry != NULL) retire(entry);
   pthread_mutex_unlock(&lock_);
+}
+
+void staging_remove_report(const char* id) {
   char reportFile[PATH_MAX];
-  if (file_of(reportFile, id, ".report") == 0) unlink(reportFile);
+  if (valid_id(id) && file_of(reportFile, id, ".report") == 0) unlink(reportFile);
 }
 
 void staging_flush(void) {
@@ -634,20 +637,11 @@ static void scan_uploads(staging_found_t found) {
   while (list != NULL) {
     found_upload_t* item = list;
     list = item->next;
-    char reportFile[PATH_MAX];
-    if (file_of(reportFile, item->entry.id, ".report") == 0 && access(reportFile, F_OK) == 0) {
-      /* A crash came between writing the report and retiring the upload: the report stands. */
-      pthread_mutex_lock(&lock_);
-      entry_t* live = find(item->entry.id);
-      if (live != NULL) retire(live);
-      pthread_mutex_unlock(&lock_);
-    } else {
-      char* record = read_record(&item->entry, item->segment);
-      if (record != NULL) {
-        found(item->entry.id, record, item->entry.recordSize, item->entry.dataSize, item->entry.mtimeMs, item->entry.state, NULL, 0);
-      }
-      free(record);
+    char* record = read_record(&item->entry, item->segment);
+    if (record != NULL) {
+      found(item->entry.id, record, item->entry.recordSize, item->entry.dataSize, item->entry.mtimeMs, item->entry.state, NULL, 0);
     }
+    free(record);
     let_go(item->segment);
     free(item);
   }

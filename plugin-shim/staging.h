@@ -44,13 +44,17 @@ int staging_write_report(const char* id, const char* text, size_t textSize);
 #define STAGING_TRAPPED WEBDAV_RESTORED_STATE_CHECK_TRAPPED
 void staging_mark(const char* id, uint8_t state);
 
-/* Forgets `id`: its record is marked done, its report removed. */
-void staging_remove(const char* id);
+/* Drops the staged bytes of `id`: its record is marked done. */
+void staging_release(const char* id);
+
+/* Removes the report of `id`. */
+void staging_remove_report(const char* id);
 
 /* Makes the removals since the last call durable (one data sync per segment touched). */
 void staging_flush(void);
 
-/* Calls `found` for every live upload, with its state, and every report (report NULL for an upload). */
+/* Calls `found` for every report, then every live upload with its state (report NULL): all of
+ * them, a report and the upload it stands for included; the module decides what each becomes. */
 typedef void (*staging_found_t)(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
                                 uint8_t state, const char* report, size_t reportSize);
 void staging_scan(staging_found_t found);

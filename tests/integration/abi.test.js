@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import wabtFactory from 'wabt';
 import path from 'node:path';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
-import { WASM, instantiate, encodePath, u32String } from '../lib/guest.js';
+import { WASM, instantiate, encodePath, u32String, decodeListing } from '../lib/guest.js';
 
 
 test('the module imports only the host functions of assembly/host/index.ts', () => {
@@ -44,26 +44,6 @@ test('the plugin needs nothing beyond libc, libm and pthread, and exports only t
   assert.deepEqual(symbols, ['OrthancPluginFinalize', 'OrthancPluginGetName', 'OrthancPluginGetVersion', 'OrthancPluginInitialize']);
 });
 
-function decodeListing(buffer) {
-  const entries = [];
-  let at = 4;
-  for (let i = 0; i < buffer.readUInt32LE(0); i += 1) {
-    const isFolder = buffer[at] === 1;
-    const size = Number(buffer.readBigUInt64LE(at + 1));
-    at += 9;
-    const mime = buffer.subarray(at + 1, at + 1 + buffer[at]).toString();
-    at += 1 + buffer[at];
-    const date = buffer.subarray(at + 1, at + 1 + buffer[at]).toString();
-    at += 1 + buffer[at];
-    const nameLength = buffer.readUInt16LE(at);
-    const name = buffer.subarray(at + 2, at + 2 + nameLength).toString();
-    at += 2 + nameLength;
-    entries.push({ isFolder, size, mime, date, name });
-  }
-  assert.equal(at, buffer.length, 'the listing has no trailing bytes');
-  return entries;
-}
-
 test('the wire format of configure and list_folder, with a fake host', async () => {
   const patient = { ID: 'p1', LastUpdate: '20240101T101010', MainDicomTags: { PatientID: 'X', PatientName: 'Émile' } };
   const study = { ID: 's1', ParentPatient: 'p1', LastUpdate: '20240101T111111', MainDicomTags: { StudyDate: '20230405', StudyDescription: 'D', StudyInstanceUID: '1.2' }, PatientMainDicomTags: patient.MainDicomTags };
@@ -83,7 +63,8 @@ test('the wire format of configure and list_folder, with a fake host', async () 
   assert.equal(call('is_existing_folder', encodePath(['by-dates', '2023', '2023-05'])), 0);
   assert.equal(call('list_folder', encodePath(['nothing'])), -1);
   // configure's tail: u8 filter (no access rules: 0), u8-prefixed status route, u8 module
-  // instances, u8-prefixed folder only the first instance serves
+  // instances, u8 bits of the callbacks any instance answers, u8-prefixed folder only the first
+  // instance serves
   let at = 2 + configured[1];
   at += 2 + configured.readUInt16LE(at);
   at += 1;
@@ -91,8 +72,10 @@ test('the wire format of configure and list_folder, with a fake host', async () 
   assert.equal(configured.subarray(at + 2, at + 2 + configured[at + 1]).toString(), '/webdav-share/status');
   at += 2 + configured[at + 1];
   assert.equal(configured[at], 1, 'one module instance by default');
-  assert.equal(configured.subarray(at + 2, at + 2 + configured[at + 1]).toString(), 'uploads');
-  assert.equal(at + 2 + configured[at + 1], configured.length, 'nothing after it');
+  assert.equal(configured[at + 1], 0b111, 'IsExistingFolder, ListFolder and RetrieveFile (codes.ts Callback) may go to any instance');
+  at += 2;
+  assert.equal(configured.subarray(at + 1, at + 1 + configured[at]).toString(), 'uploads');
+  assert.equal(at + 1 + configured[at], configured.length, 'nothing after it');
 });
 
 test('with access rules: the filter decides and names the identity; callbacks use it only for their own URI', async () => {

@@ -62,6 +62,30 @@ export async function instantiate(restAnswers = {}) {
   return guest;
 }
 
+/**
+ * A list_folder answer (assembly/answers.ts writeListing): a u32 count, then per entry u8
+ * isFolder, u64 size, u8-prefixed MIME type and date, u16-prefixed name.
+ */
+export function decodeListing(buffer) {
+  const entries = [];
+  let at = 4;
+  for (let i = 0; i < buffer.readUInt32LE(0); i += 1) {
+    const isFolder = buffer[at] === 1;
+    const size = Number(buffer.readBigUInt64LE(at + 1));
+    at += 9;
+    const mime = buffer.subarray(at + 1, at + 1 + buffer[at]).toString();
+    at += 1 + buffer[at];
+    const date = buffer.subarray(at + 1, at + 1 + buffer[at]).toString();
+    at += 1 + buffer[at];
+    const nameLength = buffer.readUInt16LE(at);
+    const name = buffer.subarray(at + 2, at + 2 + nameLength).toString();
+    at += 2 + nameLength;
+    entries.push({ isFolder, size, mime, date, name });
+  }
+  if (at !== buffer.length) throw new Error('a listing with trailing bytes');
+  return entries;
+}
+
 /** The reports tick() hands to the shim: [{ id, text }]. */
 export function reportsOf(tickOutput) {
   const reports = [];

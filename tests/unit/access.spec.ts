@@ -6,8 +6,7 @@ import { readConfiguration, ConfigOutcome } from "../../assembly/config";
 import { Catalog, Patient, Study, Series, RULE_TAGS } from "../../assembly/catalog";
 import { Config } from "../../assembly/config";
 import { Views, NO_DATE_FOLDER } from "../../assembly/views";
-import { ByteWriter } from "../../assembly/wire";
-import { NoSource, ListedEntry, listedEntries } from "./helpers/listing";
+import { NoSource, entryName } from "./helpers/listing";
 import { encodeRecord, decodeRecord, Uploads, StoreAction } from "../../assembly/uploads";
 import { JSON } from "assemblyscript-json/assembly";
 
@@ -187,9 +186,7 @@ describe("decideRequest", () => {
 function listedNames(views: Views, path: Array<string>): Array<string> {
   const node = views.resolve(path);
   if (node === null) return ["(404)"];
-  const out = new ByteWriter();
-  views.writeListing(node, out);
-  return listedEntries(out).map<string>((e: ListedEntry) => e.name);
+  return views.list(node).entries.map<string>(entryName);
 }
 
 describe("scoped views", () => {

@@ -4,8 +4,7 @@
 import { Catalog, Patient, Study, Series, RULE_TAGS } from "../../assembly/catalog";
 import { Config } from "../../assembly/config";
 import { Views, NO_DATE_FOLDER } from "../../assembly/views";
-import { ByteWriter } from "../../assembly/wire";
-import { NoSource, ListedEntry, listedEntries } from "./helpers/listing";
+import { NoSource, describeEntry } from "./helpers/listing";
 import { readAccessRules } from "../../assembly/access";
 import { JSON } from "assemblyscript-json/assembly";
 
@@ -33,9 +32,7 @@ function makeStudy(id: string, patient: i32, version: i32): Study {
 function listingOf(views: Views, path: Array<string>): string {
   const node = views.resolve(path);
   if (node === null) return path.join("/") + ": 404";
-  const out = new ByteWriter();
-  views.writeListing(node, out);
-  const lines = listedEntries(out).map<string>((e: ListedEntry) => e.describe());
+  const lines = views.list(node).entries.map<string>(describeEntry);
   lines.sort();
   return path.join("/") + ": " + lines.join(", ");
 }
@@ -54,8 +51,7 @@ function compare(catalog: Catalog, kept: Views, profileJson: string, step: i32):
   const paths = folders(fresh);
   // patient folders, as the fresh views name them
   const patients = fresh.resolve(["by-patients"])!;
-  const out = new ByteWriter();
-  fresh.writeListing(patients, out);
+  fresh.list(patients);
   for (let i = 0; i < paths.length; i++) {
     const want = listingOf(fresh, paths[i]);
     const got = listingOf(kept, paths[i]);

@@ -1,8 +1,9 @@
 import { Catalog, Patient, Study, Series } from "../../assembly/catalog";
 import { Config } from "../../assembly/config";
 import { Instance, InstanceList } from "../../assembly/instances";
+import { Resource } from "../../assembly/resources";
 import { Views, ResourceSource, NodeKind, Node, studyMonth, shareDate, NO_DATE_FOLDER } from "../../assembly/views";
-import { ByteWriter } from "../../assembly/wire";
+import { FileKind } from "../../assembly/codes";
 
 class FakeSource extends ResourceSource {
   instances: Map<string, InstanceList> = new Map<string, InstanceList>();
@@ -54,7 +55,7 @@ describe("Views.resolve", () => {
     expect(kindOf(["by-uids", "1.2.1", "study.json"])).toBe(<i32>NodeKind.StudyJson);
     expect(kindOf(["by-uids", "1.2.1", "1.2.1.1", "series.json"])).toBe(<i32>NodeKind.SeriesJson);
     expect(kindOf(["by-uids", "1.2.1", "1.2.1.1", "1.2.1.1.2.dcm"])).toBe(<i32>NodeKind.InstanceFile);
-    expect(kindOf(["uploads"])).toBe(<i32>NodeKind.Uploads);
+    expect(kindOf(["uploads"])).toBe(-1); // the upload tree answers there (share.ts)
   });
   it("answers null (404) for every missing name, at every depth", () => {
     expect(kindOf(["nothing"])).toBe(-1);
@@ -74,11 +75,12 @@ describe("Views.resolve", () => {
     expect(kindOf(["BY-PATIENTS"])).toBe(-1); // the view names are fixed
     expect(kindOf(["by-patients", "p001 - müller^jörg"])).toBe(<i32>NodeKind.Patient);
   });
-  it("hides uploads when they are not allowed", () => {
+  it("lists uploads/ at the root only when uploads are allowed", () => {
+    expect(views.list(views.resolve([])!).entries.map<string>((e: Resource) => e.name).includes("uploads")).toBe(true);
     const config = new Config();
     config.uploadAllowed = false;
     views = new Views(catalog, config, source);
-    expect(kindOf(["uploads"])).toBe(-1);
+    expect(views.list(views.resolve([])!).entries.map<string>((e: Resource) => e.name).includes("uploads")).toBe(false);
   });
   it("sees catalog changes at once", () => {
     expect(kindOf(["by-uids", "1.2.2"])).toBe(<i32>NodeKind.Study);
@@ -90,27 +92,43 @@ describe("Views.resolve", () => {
 
 describe("Views listings", () => {
   beforeEach(setup);
-  it("encodes a series listing with sizes, types and dates", () => {
-    const out = new ByteWriter(16);
+  it("lists a series with sizes, types, dates and entity tags", () => {
     views.now = "20240102T030405";
-    views.writeListing(views.resolve(["by-studies", "P001 - Müller^Jörg - CT_Thorax", "CT - Axial"])!, out);
-    expect(load<u32>(out.dataStart)).toBe(2);
-    // first entry: a file of 1234 bytes
-    expect(load<u8>(out.dataStart + 4)).toBe(0);
-    expect(load<u64>(out.dataStart + 5)).toBe(1234);
+    const entries = views.list(views.resolve(["by-studies", "P001 - Müller^Jörg - CT_Thorax", "CT - Axial"])!).entries;
+    expect(entries.length).toBe(2);
+    expect(entries[0].isFolder).toBe(false);
+    expect(entries[0].size).toBe(1234);
+    expect(entries[0].mime).toBe("application/dicom");
+    expect(entries[0].modified).toBe("20240101T010203");
+    expect(entries[1].modified).toBe("20240102T030405"); // no reception date: the request's clock
+    expect(entries[0].entityTag).toBe("\"i1-4d2\"");
+    expect(entries[0].entityTag).not.toBe(entries[1].entityTag);
   });
   it("lists the by-uids study with its study.json", () => {
-    const out = new ByteWriter(16);
-    views.writeListing(views.resolve(["by-uids", "1.2.1"])!, out);
-    expect(load<u32>(out.dataStart)).toBe(3);
+    expect(views.list(views.resolve(["by-uids", "1.2.1"])!).entries.length).toBe(3);
+  });
+  it("keeps large listings only, the same object while the catalog stands", () => {
+    const small = views.resolve(["by-patients"])!;
+    expect(views.list(small).kept).toBe(false);
   });
   it("serves study.json content and instances by id", () => {
-    const json = views.file(views.resolve(["by-uids", "1.2.1", "study.json"])!);
+    const json = views.file(views.resolve(["by-uids", "1.2.1", "study.json"])!, "study.json");
     expect(json).not.toBeNull();
-    expect(String.UTF8.decode(json!.content!.buffer)).toBe("{\"ID\":\"s1\"}");
-    const dicom = views.file(views.resolve(["by-uids", "1.2.1", "1.2.1.1", "1.2.1.1.1.dcm"])!);
-    expect(dicom!.instanceId).toBe("i1");
-    expect(dicom!.date).toBe("20240101T010203");
+    expect(json!.kind).toBe(FileKind.Content);
+    expect(String.UTF8.decode(json!.body)).toBe("{\"ID\":\"s1\"}");
+    const dicom = views.file(views.resolve(["by-uids", "1.2.1", "1.2.1.1", "1.2.1.1.1.dcm"])!, "1.2.1.1.1.dcm");
+    expect(dicom!.kind).toBe(FileKind.Instance);
+    expect(String.UTF8.decode(dicom!.body)).toBe("i1");
+    expect(dicom!.resource.modified).toBe("20240101T010203");
+    expect(dicom!.resource.name).toBe("1.2.1.1.1.dcm");
+  });
+  it("stats a folder as its parent lists it", () => {
+    const node = views.resolve(["by-patients", "P001 - Müller^Jörg"])!;
+    const stat = views.stat(node, "P001 - Müller^Jörg")!;
+    const listed = views.list(views.resolve(["by-patients"])!).entries[0];
+    expect(stat.isFolder).toBe(true);
+    expect(stat.modified).toBe(listed.modified);
+    expect(stat.name).toBe(listed.name);
   });
 });
 

@@ -1,8 +1,8 @@
 // Shared by the unit tests of the views: a resource source with nothing in it, and the entries
-// of a listing as the shim would read them.
+// of a listing as lines.
 import { InstanceList } from "../../../assembly/instances";
 import { ResourceSource } from "../../../assembly/views";
-import { ByteWriter } from "../../../assembly/wire";
+import { Resource } from "../../../assembly/resources";
 
 /** No instances and no JSON: the catalog's own folders only. */
 export class NoSource extends ResourceSource {
@@ -14,32 +14,11 @@ export class NoSource extends ResourceSource {
   }
 }
 
-/** One listing entry (wire.ts writeListingEntry). */
-export class ListedEntry {
-  constructor(public isFolder: bool, public size: u64, public mime: string, public date: string, public name: string) {}
-
-  describe(): string {
-    return this.name + "|" + (this.isFolder ? "1" : "0") + "|" + this.size.toString() + "|" + this.mime + "|" + this.date;
-  }
+/** One entry of a listing as a line: name, folder, size, type, date. */
+export function describeEntry(entry: Resource, index: i32, all: Array<Resource>): string {
+  return entry.name + "|" + (entry.isFolder ? "1" : "0") + "|" + entry.size.toString() + "|" + entry.mime + "|" + entry.modified;
 }
 
-/** The entries written to `out`: a u32 count, then u8 folder, u64 size, u8-prefixed MIME and date, u16-prefixed name. */
-export function listedEntries(out: ByteWriter): Array<ListedEntry> {
-  let at = out.dataStart;
-  const count = load<u32>(at);
-  at += 4;
-  const entries = new Array<ListedEntry>();
-  for (let i: u32 = 0; i < count; i++) {
-    const isFolder = load<u8>(at) != 0;
-    const size = load<u64>(at + 1);
-    at += 9;
-    const mime = String.UTF8.decodeUnsafe(at + 1, <usize>load<u8>(at), false);
-    at += 1 + <usize>load<u8>(at);
-    const date = String.UTF8.decodeUnsafe(at + 1, <usize>load<u8>(at), false);
-    at += 1 + <usize>load<u8>(at);
-    const length = <usize>load<u16>(at);
-    entries.push(new ListedEntry(isFolder, size, mime, date, String.UTF8.decodeUnsafe(at + 2, length, false)));
-    at += 2 + length;
-  }
-  return entries;
+export function entryName(entry: Resource, index: i32, all: Array<Resource>): string {
+  return entry.name;
 }

@@ -1,0 +1,95 @@
+// The share as a file system: one interface, chosen once per request, over which every export
+// of index.ts (and, later, the module's own WebDAV protocol layer) is written. Two trees
+// implement it: the DICOM views (dicomtree.ts) and the upload folder (uploadtree.ts). In the
+// spirit of golang.org/x/net/webdav's FileSystem under its Handler: the protocol side never
+// asks which tree it talks to. Paths are the components below the share's root.
+import { FileKind, DeleteOutcome, StoreAction } from "./codes";
+
+/** The folder of the share that takes uploads (views.ts shows it at the root, uploadtree.ts serves it). */
+export const UPLOADS = "uploads";
+
+/** What stat and list say of one resource. `modified` is a share date (YYYYMMDDTHHMMSS). */
+export class Resource {
+  constructor(public name: string, public isFolder: bool, public size: u64, public mime: string,
+    public modified: string, public tagSource: string = "") {}
+
+  /**
+   * A strong entity tag (RFC 9110 8.8.3) for a file, "" for a folder: it changes whenever the
+   * file's bytes may have. Built from what identifies the bytes (an Orthanc instance id, a
+   * staging id, a content hash) and the size.
+   */
+  get entityTag(): string {
+    if (this.isFolder) return "";
+    return "\"" + this.tagSource + "-" + this.size.toString(16) + "\"";
+  }
+}
+
+/**
+ * The children of a folder. A tree may keep a listing between requests (`kept`: views.ts keeps
+ * large folders until the catalog changes); an encoder then keeps its bytes in `encoded`, so
+ * a kept listing is encoded once.
+ */
+export class Listing {
+  kept: bool = false;
+  encoded: ArrayBuffer | null = null;
+  constructor(public entries: Array<Resource>) {}
+}
+
+/**
+ * A file to send: inline `body` bytes (FileKind.Content), or an Orthanc instance id
+ * (FileKind.Instance) or staging id (FileKind.Staged) whose bytes the shim reads.
+ */
+export class Opened {
+  constructor(public resource: Resource, public kind: FileKind, public body: ArrayBuffer) {}
+}
+
+/** What a PUT must do: refuse, accept with nothing to write, or stage its bytes under `stagingId`. */
+export class StoreDecision {
+  constructor(public action: StoreAction, public stagingId: string = "", public record: string = "") {}
+}
+
+/** One resource a DELETE removed in Orthanc: its level (patient 0 .. instance 3) and id. */
+export class DeletedResource {
+  constructor(public level: i32, public id: string) {}
+}
+
+/** What a DELETE did, with the Orthanc resources it removed (the shim tells other instances). */
+export class Removal {
+  constructor(public outcome: DeleteOutcome, public deleted: Array<DeletedResource> = new Array<DeletedResource>()) {}
+}
+
+/** What a MOVE did (RFC 4918 9.9.4 gives each its status). */
+export enum MoveOutcome {
+  Moved, // 201
+  Replaced, // 204: something was at the destination and overwrite allowed it
+  Refused, // 403: the tree does not move this (the DICOM views, uploads/ itself, a bad name)
+  Missing, // 404: nothing at the source
+  NoParent, // 409: the destination's folder does not exist
+  Exists, // 412: something is at the destination and overwrite was not allowed
+  Busy, // 423: the source, or something in it, is being imported right now
+}
+
+export abstract class ResourceTree {
+  /** What `path` names, or null (404). */
+  abstract stat(path: Array<string>): Resource | null;
+  /** The children of the folder at `path`, or null when it is not a folder. */
+  abstract list(path: Array<string>): Listing | null;
+  /** The file at `path`, or null when it is not a file. */
+  abstract open(path: Array<string>): Opened | null;
+  /** A PUT of `size` bytes at `path`. */
+  abstract store(path: Array<string>, size: u64): StoreDecision;
+  /** MKCOL: true when the folder was made. */
+  abstract mkcol(path: Array<string>): bool;
+  /** DELETE of whatever `path` names. */
+  abstract remove(path: Array<string>): Removal;
+  /** MOVE from `from` to `to` within this tree; `overwrite` replaces what is at `to`. */
+  abstract move(from: Array<string>, to: Array<string>, overwrite: bool): MoveOutcome;
+}
+
+/** FNV-1a over bytes: the tag source of inline content (a JSON file's bytes can change). */
+export function contentTag(bytes: ArrayBuffer): string {
+  let hash: u32 = 2166136261;
+  const at = changetype<usize>(bytes);
+  for (let i = 0; i < bytes.byteLength; i++) hash = (hash ^ <u32>load<u8>(at + <usize>i)) * 16777619;
+  return hash.toString(16);
+}
