@@ -1,156 +1,17 @@
-/* The one place that runs the WebAssembly module (see guest.h). */
+/* Runs the WebAssembly module (see guest.h): the calls, their inputs and answers, traps and
+ * the module's restart. */
 #include "codes.h"
-#include "guest.h"
-#include "host.h"
+#include "guest_internal.h"
 #include "identity.h"
+#include "orthanc.h"
 #include "wire.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasm-rt-impl.h"
-#include "webdav_guest.h"
-
-struct guest;
-
-/* wasm2c declares the import namespace as an incomplete struct: the shim defines it. */
-struct Z_host_instance_t {
-  struct guest* guest;
-};
-
-typedef struct deletion {
-  struct deletion* next;
-  int32_t level;
-  char id[];
-} deletion_t;
-
-/* One instance of the module, with its own lock, memory and catalog. Instance 0 (the primary)
- * does everything; the others, when ModuleInstances asks for them, answer reads of the DICOM
- * views in parallel (each a catalog of its own, kept current the same way), because one lock
- * around one instance left one core of two idle under load (README "Under load"). */
-typedef struct guest {
-  pthread_mutex_t lock;
-  Z_webdav_instance_t module;
-  struct Z_host_instance_t host;
-  int live;
-  int restarted; /* the module lost its state (uploads/ included) in a restart */
-  /* The staged file a worker is having checked, read by host.upload_read. Under lock. */
-  const uint8_t* checked_bytes;
-  uint64_t checked_size;
-  /* The REST answer waiting for host.rest_take. Under lock. */
-  void* pending_answer;
-  size_t pending_size;
-  /* Deletions queued from Orthanc's change callback, applied at the next call. */
-  pthread_mutex_t queue_lock;
-  deletion_t* queue_head;
-  deletion_t* queue_tail;
-} guest_t;
-
-#define MAX_GUESTS 8
-static guest_t guests[MAX_GUESTS];
-static int guest_count = 0;
 static char* saved_configuration = NULL;
 static uint32_t trap_count = 0; /* atomic */
-static unsigned next_reader = 0; /* atomic */
-/* Set by guest_add_readers from the module's configure answer: which calls any instance answers. */
-static uint32_t reader_ops = 0;
-static char primary_only_folder[256] = "";
-
-#define PRIMARY (&guests[0])
-
-/* ---- memory checks (RLBox style: every pointer from the sandbox checked in 64 bits) ---- */
-
-static uint8_t* guest_span(guest_t* g, uint32_t ptr, uint64_t length) {
-  wasm_rt_memory_t* memory = Z_webdavZ_memory(&g->module);
-  if ((uint64_t)ptr + length > (uint64_t)memory->size) return NULL;
-  return memory->data + ptr;
-}
-
-static uint8_t* guest_span_or_trap(guest_t* g, uint32_t ptr, uint64_t length) {
-  uint8_t* span = guest_span(g, ptr, length);
-  if (span == NULL) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  return span;
-}
-
-/* ---- the host imports ---- */
-
-void Z_hostZ_log(struct Z_host_instance_t* host, u32 level, u32 ptr, u32 length) {
-  host_log((int32_t)level, (const char*)guest_span_or_trap(host->guest, ptr, length), length);
-}
-
-u32 Z_hostZ_rest_get(struct Z_host_instance_t* host, u32 ptr, u32 length) {
-  guest_t* g = host->guest;
-  const char* uri = (const char*)guest_span_or_trap(g, ptr, length);
-  free(g->pending_answer);
-  g->pending_answer = NULL;
-  g->pending_size = 0;
-  if (host_rest_get(uri, length, &g->pending_answer, &g->pending_size) != 0 || g->pending_size > 0x7fffffffu) {
-    free(g->pending_answer);
-    g->pending_answer = NULL;
-    g->pending_size = 0;
-    return (u32)-1;
-  }
-  return (u32)g->pending_size;
-}
-
-void Z_hostZ_rest_take(struct Z_host_instance_t* host, u32 ptr, u32 length) {
-  guest_t* g = host->guest;
-  uint8_t* target = guest_span_or_trap(g, ptr, length);
-  if (length > g->pending_size) wasm_rt_trap(WASM_RT_TRAP_OOB);
-  if (length > 0) memcpy(target, g->pending_answer, length);
-  free(g->pending_answer);
-  g->pending_answer = NULL;
-  g->pending_size = 0;
-}
-
-u32 Z_hostZ_rest_delete(struct Z_host_instance_t* host, u32 ptr, u32 length) {
-  return (u32)host_rest_delete((const char*)guest_span_or_trap(host->guest, ptr, length), length);
-}
-
-u32 Z_hostZ_upload_read(struct Z_host_instance_t* host, u64 offset, u32 ptr, u32 length) {
-  guest_t* g = host->guest;
-  uint8_t* target = guest_span_or_trap(g, ptr, length);
-  if (g->checked_bytes == NULL || offset >= g->checked_size) return 0;
-  uint64_t available = g->checked_size - offset;
-  uint32_t count = available < length ? (uint32_t)available : length;
-  memcpy(target, g->checked_bytes + offset, count);
-  return count;
-}
-
-f64 Z_hostZ_now_ms(struct Z_host_instance_t* host) {
-  (void)host;
-  return host_now_ms();
-}
-
-/* ---- deletions queued from Orthanc's change callback ---- */
-
-static void queue_deletion(guest_t* g, int32_t level, const char* id) {
-  size_t length = strlen(id);
-  deletion_t* item = malloc(sizeof(deletion_t) + length + 1);
-  if (item == NULL) return; /* the periodic reconciliation will find it */
-  item->next = NULL;
-  item->level = level;
-  memcpy(item->id, id, length + 1);
-  pthread_mutex_lock(&g->queue_lock);
-  if (g->queue_tail != NULL) g->queue_tail->next = item;
-  else g->queue_head = item;
-  g->queue_tail = item;
-  pthread_mutex_unlock(&g->queue_lock);
-}
-
-void guest_queue_deletion(int32_t level, const char* id) {
-  for (int i = 0; i < guest_count; i++) queue_deletion(&guests[i], level, id);
-}
-
-static deletion_t* take_deletions(guest_t* g) {
-  pthread_mutex_lock(&g->queue_lock);
-  deletion_t* items = g->queue_head;
-  g->queue_head = g->queue_tail = NULL;
-  pthread_mutex_unlock(&g->queue_lock);
-  return items;
-}
 
 /* ---- calls, traps and recovery ---- */
 
@@ -273,7 +134,7 @@ static void log_trap(wasm_rt_trap_t trap, const call_t* call) {
                    "WebDAV plugin: the module trapped (%s) in %s; that request is answered with an error "
                    "and the module is restarted",
                    wasm_rt_strerror(trap), call_name(call));
-  host_log(0, text, n > 0 ? (size_t)n : 0);
+  orthanc_log(0, text, n > 0 ? (size_t)n : 0);
 }
 
 /* Runs one call under the module lock's protection (the caller holds it). A trap longjmps
@@ -304,7 +165,7 @@ static int32_t guarded(guest_t* g, call_t* call) {
     call_t configure = {.kind = CALL_CONFIGURE, .input = (const uint8_t*)saved_configuration,
                         .input_size = strlen(saved_configuration)};
     if (guarded(g, &configure) < 0) {
-      host_log(0, "WebDAV plugin: the restarted module could not be configured; the share answers errors", 68);
+      orthanc_log(0, "WebDAV plugin: the restarted module could not be configured; the share answers errors", 68);
       Z_webdav_free(&g->module);
       g->live = 0;
     }
@@ -326,12 +187,6 @@ static int32_t run(guest_t* g, call_t* call) {
   return guarded(g, call);
 }
 
-static void guest_init(guest_t* g) {
-  memset(g, 0, sizeof *g);
-  pthread_mutex_init(&g->lock, NULL);
-  pthread_mutex_init(&g->queue_lock, NULL);
-}
-
 int32_t guest_start(const char* configuration, guest_buffer_t* answer) {
   wasm_rt_init();
   Z_webdav_init_module();
@@ -350,8 +205,7 @@ int32_t guest_start(const char* configuration, guest_buffer_t* answer) {
 
 int guest_add_readers(int count, uint32_t readerOps, const char* primaryFolder) {
   /* Before any callback is registered: no other thread runs yet. */
-  reader_ops = readerOps;
-  snprintf(primary_only_folder, sizeof primary_only_folder, "%s", primaryFolder);
+  pool_set_routing(readerOps, primaryFolder);
   for (int i = 0; i < count && guest_count < MAX_GUESTS; i++) {
     guest_t* g = &guests[guest_count];
     guest_init(g);
@@ -434,25 +288,6 @@ int32_t guest_filter(int32_t method, const char* uri, const char* authorization,
   return run_written(&call, &writer);
 }
 
-/* The instance that answers a read: a free one (any of them: each has the whole catalog), or,
- * when all are busy, the next in turn. Returned locked. */
-static guest_t* lock_reader(void) {
-  unsigned start = __atomic_fetch_add(&next_reader, 1, __ATOMIC_RELAXED);
-  for (int i = 0; i < guest_count; i++) {
-    guest_t* g = &guests[(start + (unsigned)i) % (unsigned)guest_count];
-    if (pthread_mutex_trylock(&g->lock) == 0) return g;
-  }
-  guest_t* g = &guests[start % (unsigned)guest_count];
-  pthread_mutex_lock(&g->lock);
-  return g;
-}
-
-/* As the module said at configure (guest_add_readers); everything else goes to the primary. */
-static int any_instance_answers(guest_path_op_t op, uint32_t count, const char* const* items) {
-  if ((reader_ops & (1u << op)) == 0) return 0;
-  return count == 0 || strcmp(items[0], primary_only_folder) != 0;
-}
-
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer) {
   size_t size = 0;
   uint8_t* input = encode_path(count, items, &size);
@@ -460,13 +295,7 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
   guest_buffer_t deleted = {NULL, 0};
   call_t call = {.kind = CALL_PATH, .op = op, .input = input, .input_size = size,
                  .answer = op == GUEST_DELETE_ITEM ? &deleted : answer};
-  guest_t* g;
-  if (guest_count > 1 && any_instance_answers(op, count, items)) {
-    g = lock_reader(); /* returned locked, the primary included */
-  } else {
-    g = PRIMARY;
-    pthread_mutex_lock(&g->lock);
-  }
+  guest_t* g = pool_lock_for(op, count, items);
   int32_t result = run(g, &call);
   pthread_mutex_unlock(&g->lock);
   free(input);

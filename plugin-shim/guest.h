@@ -1,8 +1,8 @@
 /* The WebAssembly module as the rest of the shim sees it (mirrors assembly/index.ts).
- * guest.c is the only unit that includes the wasm2c output: it takes the one lock around the
- * module, checks every pointer and length that comes out of it, contains traps (log, count,
- * re-instantiate, re-configure) and copies answers out so that no pointer into module memory
- * outlives a call. */
+ * The guest units (guest.c, guest_imports.c, guest_pool.c; guest_internal.h) are the only ones
+ * that include the wasm2c output: they take the lock of an instance around each call, check
+ * every pointer and length that comes out of it, contain traps (log, count, re-instantiate,
+ * re-configure) and copy answers out so that no pointer into module memory outlives a call. */
 #ifndef WEBDAV_GUEST_H
 #define WEBDAV_GUEST_H
 

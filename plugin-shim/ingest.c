@@ -1,7 +1,7 @@
 #include "ingest.h"
 #include "codes.h"
 #include "guest.h"
-#include "plugin.h"
+#include "orthanc.h"
 #include "staging.h"
 
 #include <pthread.h>
@@ -25,15 +25,7 @@ static pthread_cond_t wake_ = PTHREAD_COND_INITIALIZER;
 /* POST /instances inside Orthanc. Returns a job outcome (codes.h): imported, or rejected with
  * `message` saying why. */
 static int import_instance(const void* data, uint64_t size, const char** message) {
-  OrthancPluginMemoryBuffer result;
-  memset(&result, 0, sizeof result);
-  OrthancPluginErrorCode code = OrthancPluginRestApiPost(plugin_context(), &result, "/instances", data, size);
-  if (code != OrthancPluginErrorCode_Success) {
-    *message = OrthancPluginGetErrorDescription(plugin_context(), code);
-    return WEBDAV_JOB_OUTCOME_REJECTED;
-  }
-  OrthancPluginFreeMemoryBuffer(plugin_context(), &result);
-  return WEBDAV_JOB_OUTCOME_IMPORTED;
+  return orthanc_import(data, size, message) == 0 ? WEBDAV_JOB_OUTCOME_IMPORTED : WEBDAV_JOB_OUTCOME_REJECTED;
 }
 
 /* Imports one staged file; returns 0 when there was none. */
@@ -58,7 +50,7 @@ static int ingest_one(void) {
      * reports it (uploads.ts RestoredState), never checking it again. */
     char line[200];
     snprintf(line, sizeof line, "WebDAV plugin: staged upload %s made the module trap; it is reported", id);
-    OrthancPluginLogError(plugin_context(), line);
+    orthanc_log_error(line);
     staging_mark(id, STAGING_TRAPPED);
   } else if (verdict == WEBDAV_CHECK_ANSWER_IMPORT) {
     const char* message = "";
@@ -82,7 +74,7 @@ static int ingest_one(void) {
     if (next != -1) {
       char line[200];
       snprintf(line, sizeof line, "WebDAV plugin: staged archive %s made the module trap; it is reported", id);
-      OrthancPluginLogError(plugin_context(), line);
+      orthanc_log_error(line);
       staging_mark(id, STAGING_TRAPPED);
     }
   }

@@ -1,7 +1,7 @@
 /* Orthanc's entry points and the WebDAV collection callbacks. Thin: each callback hands the
  * path to the module (guest.h) and turns its answer into SDK calls; no naming, no policy. */
 #include "codes.h"
-#include "plugin.h"
+#include "orthanc.h"
 #include "guest.h"
 #include "identity.h"
 #include "ingest.h"
@@ -20,13 +20,8 @@
 #define PLUGIN_VERSION "0.0.0"
 #endif
 
-static OrthancPluginContext* context_ = NULL;
 static int ingest_workers_ = 0;
 static char status_route_[256] = ""; /* named by the module (configure) */
-
-OrthancPluginContext* plugin_context(void) {
-  return context_;
-}
 
 /* ---- WebDAV collection ---- */
 
@@ -120,11 +115,10 @@ static OrthancPluginErrorCode retrieve_file(OrthancPluginWebDavCollection* colle
      * shim only, outside the module lock. */
     memcpy(instance, bytes, length);
     instance[length] = '\0';
-    OrthancPluginMemoryBuffer dicom;
-    memset(&dicom, 0, sizeof dicom);
-    if (OrthancPluginGetDicomForInstance(context_, &dicom, instance) == OrthancPluginErrorCode_Success) {
-      code = retrieveFile(collection, dicom.data, dicom.size, mime, date);
-      OrthancPluginFreeMemoryBuffer(context_, &dicom);
+    orthanc_dicom_t dicom;
+    if (orthanc_dicom_of(instance, &dicom) == 0) {
+      code = retrieveFile(collection, dicom.buffer.data, dicom.buffer.size, mime, date);
+      orthanc_dicom_free(&dicom);
     } else {
       code = OrthancPluginErrorCode_Success; /* deleted meanwhile: 404 */
     }
@@ -156,8 +150,7 @@ static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize,
   wire_string(&reader, 1, id, sizeof id);
   /* The record (where the file was uploaded) stays in the answer buffer: Orthanc's HTTP
    * threads have small stacks, so nothing large goes on the stack here. */
-  uint8_t low = wire_u8(&reader);
-  size_t recordSize = low | ((size_t)wire_u8(&reader) << 8);
+  size_t recordSize = wire_u16(&reader);
   const char* record = (const char*)reader.at;
   if (!reader.ok || (size_t)(reader.end - reader.at) < recordSize) {
     guest_buffer_free(&answer);
@@ -171,7 +164,7 @@ static OrthancPluginErrorCode store_file(uint8_t* isReadOnly, uint32_t pathSize,
   guest_buffer_free(&answer);
   guest_upload_staged(id, written);
   if (!written) {
-    OrthancPluginLogError(context_, "WebDAV plugin: cannot write an upload to the staging directory (disk full?)");
+    orthanc_log_error("WebDAV plugin: cannot write an upload to the staging directory (disk full?)");
     return OrthancPluginErrorCode_InternalError;
   }
   ingest_wake();
@@ -233,7 +226,7 @@ static OrthancPluginErrorCode status_route(OrthancPluginRestOutput* output, cons
                                            const OrthancPluginHttpRequest* request) {
   (void)url;
   if (request->method != OrthancPluginHttpMethod_Get) {
-    OrthancPluginSendMethodNotAllowed(context_, output, "GET");
+    orthanc_method_not_allowed(output, "GET");
     return OrthancPluginErrorCode_Success;
   }
   guest_buffer_t answer = {NULL, 0};
@@ -241,7 +234,7 @@ static OrthancPluginErrorCode status_route(OrthancPluginRestOutput* output, cons
   int32_t result = guest_status(PLUGIN_VERSION, &answer);
   request_ends();
   if (result < 0) return OrthancPluginErrorCode_InternalError;
-  OrthancPluginAnswerBuffer(context_, output, answer.data, answer.size, "application/json");
+  orthanc_answer(output, answer.data, answer.size, "application/json");
   guest_buffer_free(&answer);
   return OrthancPluginErrorCode_Success;
 }
@@ -271,7 +264,7 @@ static void do_staging_work(const guest_buffer_t* work) {
     uint32_t length = 0;
     const uint8_t* text = wire_bytes(&reader, &length);
     if (reader.ok && staging_write_report(id, (const char*)text, length) != 0) {
-      OrthancPluginLogError(context_, "WebDAV plugin: cannot write a failure report to the staging directory");
+      orthanc_log_error("WebDAV plugin: cannot write a failure report to the staging directory");
     }
   }
   uint32_t released = wire_u32(&reader);
@@ -332,7 +325,7 @@ static OrthancPluginErrorCode on_change(OrthancPluginChangeType changeType, Orth
 #define EXPORTED __attribute__((visibility("default")))
 
 EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
-  context_ = context;
+  orthanc_init(context);
   if (!OrthancPluginCheckVersionAdvanced(context, 1, 10, 1)) {
     OrthancPluginLogError(context, "WebDAV plugin: needs Orthanc 1.10.1 or later; not started");
     return -1;

@@ -1,4 +1,7 @@
+/* The staging log: uploads appended to segment files, one record each (staging.h). */
 #include "staging.h"
+#include "staging_internal.h"
+#include "wire.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,11 +16,11 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* A record: this header, then the id, the record (the upload's path) and the bytes.
  * Little-endian; the CRC covers everything after the state byte. */
 #define RECORD_MAGIC 0x52534457u /* "WDSR" */
-#define REPORT_MAGIC 0x50524457u /* "WDRP" */
 #define HEADER_SIZE 28
 #define AT_STATE 4
 #define STATE_DONE 0
@@ -26,7 +29,6 @@
 /* A new segment is begun once the current one holds this much; the old one goes when its last
  * record is done. Bounds the space that done records hold. */
 #define SEGMENT_LIMIT (64u << 20)
-#define MAX_ID 63
 #define BUCKETS 4096
 
 typedef struct segment {
@@ -50,100 +52,17 @@ typedef struct entry {
   struct entry* next; /* in its bucket */
 } entry_t;
 
-static char directory_[PATH_MAX] = "";
 static pthread_mutex_t lock_ = PTHREAD_MUTEX_INITIALIZER;
 static segment_t* segments_ = NULL; /* every open segment */
 static segment_t* current_ = NULL;  /* the one appended to; NULL until the first upload */
 static uint32_t nextNumber_ = 1;
 static entry_t* buckets_[BUCKETS];
-static uint32_t crcTable_[256];
 
 /* ---- small helpers ---- */
 
-static void crc_init(void) {
-  for (uint32_t n = 0; n < 256; n++) {
-    uint32_t c = n;
-    for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    crcTable_[n] = c;
-  }
-}
-
-static uint32_t crc_update(uint32_t crc, const void* data, uint64_t size) {
-  const uint8_t* p = data;
-  crc = ~crc;
-  for (uint64_t i = 0; i < size; i++) crc = crcTable_[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-  return ~crc;
-}
-
-static void put_u16(uint8_t* at, uint16_t v) { at[0] = (uint8_t)v; at[1] = (uint8_t)(v >> 8); }
-static void put_u32(uint8_t* at, uint32_t v) { for (int i = 0; i < 4; i++) at[i] = (uint8_t)(v >> (8 * i)); }
-static void put_u64(uint8_t* at, uint64_t v) { for (int i = 0; i < 8; i++) at[i] = (uint8_t)(v >> (8 * i)); }
-static uint16_t get_u16(const uint8_t* at) { return (uint16_t)(at[0] | (at[1] << 8)); }
-static uint32_t get_u32(const uint8_t* at) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; i--) v = (v << 8) | at[i];
-  return v;
-}
-static uint64_t get_u64(const uint8_t* at) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = (v << 8) | at[i];
-  return v;
-}
-
-static int valid_id(const char* id) {
-  /* Staging ids come from the module: digits and "-" only; anything else is refused. */
-  size_t n = 0;
-  for (const char* c = id; *c; c++, n++) {
-    if (!((*c >= '0' && *c <= '9') || *c == '-')) return 0;
-  }
-  return n > 0 && n <= MAX_ID;
-}
-
-static int file_of(char* target, const char* name, const char* suffix) {
-  int n = snprintf(target, PATH_MAX, "%s/%s%s", directory_, name, suffix);
-  return n > 0 && n < PATH_MAX ? 0 : -1;
-}
-
 static int segment_file(char* target, uint32_t number) {
-  int n = snprintf(target, PATH_MAX, "%s/%010u.seg", directory_, number);
+  int n = snprintf(target, PATH_MAX, "%s/%010u.seg", staging_dir_, number);
   return n > 0 && n < PATH_MAX ? 0 : -1;
-}
-
-static int make_directories(const char* path) {
-  char partial[PATH_MAX];
-  size_t length = strlen(path);
-  if (length == 0 || length >= sizeof partial) return -1;
-  memcpy(partial, path, length + 1);
-  for (size_t i = 1; i <= length; i++) {
-    if (partial[i] == '/' || partial[i] == '\0') {
-      char saved = partial[i];
-      partial[i] = '\0';
-      if (mkdir(partial, 0700) != 0 && errno != EEXIST) return -1;
-      partial[i] = saved;
-    }
-  }
-  return 0;
-}
-
-static int sync_directory(void) {
-  int fd = open(directory_, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int result = fsync(fd);
-  close(fd);
-  return result;
-}
-
-static int pread_all(int fd, void* buffer, uint64_t size, uint64_t offset) {
-  uint8_t* at = buffer;
-  while (size > 0) {
-    ssize_t n = pread(fd, at, size > (1u << 30) ? (1u << 30) : (size_t)size, (off_t)offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return -1;
-    at += n;
-    size -= (uint64_t)n;
-    offset += (uint64_t)n;
-  }
-  return 0;
 }
 
 /* Writes every part at `offset`, however the kernel splits it. The parts are consumed. */
@@ -242,7 +161,7 @@ static segment_t* current_segment(void) {
   if (segment_file(file, number) != 0) return NULL;
   int fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return NULL;
-  if (sync_directory() != 0) { /* the new name must outlive a crash too */
+  if (staging_sync_directory() != 0) { /* the new name must outlive a crash too */
     close(fd);
     unlink(file);
     return NULL;
@@ -281,8 +200,8 @@ static int crc_of_range(int fd, uint64_t offset, uint64_t size, uint32_t* crc) {
   uint8_t* piece = piece_;
   while (size > 0) {
     uint64_t n = size < CRC_PIECE ? size : CRC_PIECE;
-    if (pread_all(fd, piece, n, offset) != 0) return -1;
-    *crc = crc_update(*crc, piece, n);
+    if (staging_pread_all(fd, piece, n, offset) != 0) return -1;
+    *crc = (uint32_t)crc32_z(*crc, piece, (z_size_t)n);
     offset += n;
     size -= n;
   }
@@ -295,16 +214,16 @@ static int crc_of_range(int fd, uint64_t offset, uint64_t size, uint32_t* crc) {
 static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
   uint64_t at = 0;
   uint8_t header[HEADER_SIZE];
-  while (at + HEADER_SIZE <= fileSize && pread_all(segment->fd, header, HEADER_SIZE, at) == 0) {
+  while (at + HEADER_SIZE <= fileSize && staging_pread_all(segment->fd, header, HEADER_SIZE, at) == 0) {
     uint8_t idSize = header[5];
-    uint16_t recordSize = get_u16(header + 6);
-    uint64_t dataSize = get_u64(header + 8);
+    uint16_t recordSize = wire_get_u16(header + 6);
+    uint64_t dataSize = wire_get_u64(header + 8);
     uint64_t bodySize = (uint64_t)idSize + recordSize + dataSize;
-    if (get_u32(header) != RECORD_MAGIC || idSize == 0 || idSize > MAX_ID || bodySize > fileSize - at - HEADER_SIZE) break;
-    uint32_t crc = crc_update(0, header + 5, 19);
+    if (wire_get_u32(header) != RECORD_MAGIC || idSize == 0 || idSize > MAX_ID || bodySize > fileSize - at - HEADER_SIZE) break;
+    uint32_t crc = (uint32_t)crc32_z(0, header + 5, 19);
     char id[MAX_ID + 1];
-    if (crc_of_range(segment->fd, at + HEADER_SIZE, bodySize, &crc) != 0 || crc != get_u32(header + 24) ||
-        pread_all(segment->fd, id, idSize, at + HEADER_SIZE) != 0) {
+    if (crc_of_range(segment->fd, at + HEADER_SIZE, bodySize, &crc) != 0 || crc != wire_get_u32(header + 24) ||
+        staging_pread_all(segment->fd, id, idSize, at + HEADER_SIZE) != 0) {
       break;
     }
     id[idSize] = '\0';
@@ -312,8 +231,8 @@ static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
     uint8_t state = header[AT_STATE];
     if (state >= STAGING_LIVE && state <= STAGING_TRAPPED && entry != NULL) {
       memcpy(entry->id, id, (size_t)idSize + 1);
-      if (valid_id(entry->id) && find(entry->id) == NULL) {
-        uint64_t bits = get_u64(header + 16);
+      if (staging_valid_id(entry->id) && find(entry->id) == NULL) {
+        uint64_t bits = wire_get_u64(header + 16);
         memcpy(&entry->mtimeMs, &bits, sizeof bits);
         entry->segment = segment;
         entry->offset = at;
@@ -332,7 +251,7 @@ static uint32_t index_segment(segment_t* segment, uint64_t fileSize) {
 }
 
 static void index_segments(void) {
-  DIR* dir = opendir(directory_);
+  DIR* dir = opendir(staging_dir_);
   if (dir == NULL) return;
   struct dirent* item;
   while ((item = readdir(dir)) != NULL) {
@@ -358,40 +277,8 @@ static void index_segments(void) {
   closedir(dir);
 }
 
-/* Several Orthancs may share one storage folder (a cluster on one database), and so one default
- * staging directory: each process takes the first slot ("slot-<n>") whose lock no other process
- * holds, and keeps it while it runs. A node that starts again takes a free slot, and imports what
- * is staged there: with one database and one storage, any node may import any upload. */
-#define MAX_SLOTS 64
-static int slotLock_ = -1;
-
-static int take_slot(const char* root) {
-  for (int n = 1; n <= MAX_SLOTS; n++) {
-    char slot[PATH_MAX], lockFile[PATH_MAX];
-    int a = snprintf(slot, sizeof slot, "%s/slot-%d", root, n);
-    int b = snprintf(lockFile, sizeof lockFile, "%s/slot-%d/lock", root, n);
-    if (a <= 0 || a >= (int)sizeof slot || b <= 0 || b >= (int)sizeof lockFile) return -1;
-    if (mkdir(slot, 0700) != 0 && errno != EEXIST) return -1;
-    int fd = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      slotLock_ = fd;
-      strcpy(directory_, slot);
-      return 0;
-    }
-    close(fd);
-  }
-  return -1;
-}
-
-const char* staging_directory(void) {
-  return directory_;
-}
-
 int staging_open(const char* directory) {
-  if (strlen(directory) + 32 >= sizeof directory_) return -1;
-  crc_init();
-  if (make_directories(directory) != 0 || take_slot(directory) != 0) return -1;
+  if (slot_take(directory) != 0) return -1;
   pthread_mutex_lock(&lock_);
   index_segments();
   pthread_mutex_unlock(&lock_);
@@ -401,7 +288,7 @@ int staging_open(const char* directory) {
 /* ---- uploads ---- */
 
 int staging_write(const char* id, const char* record, size_t recordSize, const void* data, uint64_t size) {
-  if (!valid_id(id) || recordSize > UINT16_MAX) return -1;
+  if (!staging_valid_id(id) || recordSize > UINT16_MAX) return -1;
   entry_t* entry = calloc(1, sizeof *entry);
   if (entry == NULL) return -1;
   strcpy(entry->id, id);
@@ -413,18 +300,18 @@ int staging_write(const char* id, const char* record, size_t recordSize, const v
   size_t idSize = strlen(id);
   uint64_t bits;
   memcpy(&bits, &entry->mtimeMs, sizeof bits);
-  put_u32(header, RECORD_MAGIC);
+  wire_set_u32(header, RECORD_MAGIC);
   header[AT_STATE] = STAGING_LIVE;
   entry->state = STAGING_LIVE;
   header[5] = (uint8_t)idSize;
-  put_u16(header + 6, (uint16_t)recordSize);
-  put_u64(header + 8, size);
-  put_u64(header + 16, bits);
-  uint32_t crc = crc_update(0, header + 5, 19);
-  crc = crc_update(crc, id, idSize);
-  crc = crc_update(crc, record, recordSize);
-  crc = crc_update(crc, data, size);
-  put_u32(header + 24, crc);
+  wire_set_u16(header + 6, (uint16_t)recordSize);
+  wire_set_u64(header + 8, size);
+  wire_set_u64(header + 16, bits);
+  uint32_t crc = (uint32_t)crc32_z(0, header + 5, 19);
+  crc = (uint32_t)crc32_z(crc, (const Bytef*)id, idSize);
+  crc = (uint32_t)crc32_z(crc, (const Bytef*)record, recordSize);
+  crc = (uint32_t)crc32_z(crc, (const Bytef*)data, (z_size_t)size);
+  wire_set_u32(header + 24, crc);
   uint64_t total = HEADER_SIZE + idSize + recordSize + size;
 
   /* Reserve the space under the lock; write and sync outside it, so that uploads on other
@@ -465,7 +352,7 @@ int staging_write(const char* id, const char* record, size_t recordSize, const v
 /* Looks `id` up and holds its segment for reading outside the lock; release with `let_go`. */
 static segment_t* hold(const char* id, entry_t* copy) {
   pthread_mutex_lock(&lock_);
-  entry_t* entry = valid_id(id) ? find(id) : NULL;
+  entry_t* entry = staging_valid_id(id) ? find(id) : NULL;
   segment_t* segment = NULL;
   if (entry != NULL) {
     *copy = *entry;
@@ -490,7 +377,7 @@ int staging_read(const char* id, void** data, uint64_t* size) {
   char* buffer = malloc(entry.dataSize > 0 ? (size_t)entry.dataSize : 1);
   int result = -1;
   if (buffer != NULL &&
-      pread_all(segment->fd, buffer, entry.dataSize, entry.offset + HEADER_SIZE + strlen(entry.id) + entry.recordSize) == 0) {
+      staging_pread_all(segment->fd, buffer, entry.dataSize, entry.offset + HEADER_SIZE + strlen(entry.id) + entry.recordSize) == 0) {
     *data = buffer;
     *size = entry.dataSize;
     buffer = NULL;
@@ -504,70 +391,15 @@ int staging_read(const char* id, void** data, uint64_t* size) {
 /* The record of a live upload, malloc'ed. */
 static char* read_record(const entry_t* entry, segment_t* segment) {
   char* record = malloc((size_t)entry->recordSize + 1);
-  if (record != NULL && pread_all(segment->fd, record, entry->recordSize, entry->offset + HEADER_SIZE + strlen(entry->id)) != 0) {
+  if (record != NULL && staging_pread_all(segment->fd, record, entry->recordSize, entry->offset + HEADER_SIZE + strlen(entry->id)) != 0) {
     free(record);
     return NULL;
   }
   return record;
 }
 
-/* ---- reports ---- */
-
-static int write_file_durably(const char* file, const struct iovec* parts, int count) {
-  int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return -1;
-  int ok = 1;
-  for (int i = 0; i < count && ok; i++) {
-    const uint8_t* at = parts[i].iov_base;
-    size_t left = parts[i].iov_len;
-    while (left > 0) {
-      ssize_t n = write(fd, at, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        ok = 0;
-        break;
-      }
-      at += n;
-      left -= (size_t)n;
-    }
-  }
-  if (ok && fsync(fd) != 0) ok = 0;
-  if (close(fd) != 0) ok = 0;
-  return ok ? 0 : -1;
-}
-
-int staging_write_report(const char* id, const char* text, size_t textSize) {
-  entry_t entry;
-  segment_t* segment = hold(id, &entry);
-  if (segment == NULL) return -1;
-  char* record = read_record(&entry, segment);
-  let_go(segment);
-  char partFile[PATH_MAX], reportFile[PATH_MAX];
-  if (record == NULL || file_of(partFile, id, ".rpart") != 0 || file_of(reportFile, id, ".report") != 0) {
-    free(record);
-    return -1;
-  }
-  uint8_t header[6];
-  put_u32(header, REPORT_MAGIC);
-  put_u16(header + 4, entry.recordSize);
-  struct iovec parts[3] = {{header, sizeof header}, {record, entry.recordSize}, {(void*)text, textSize}};
-  int result = -1;
-  if (write_file_durably(partFile, parts, 3) == 0 && rename(partFile, reportFile) == 0 && sync_directory() == 0) {
-    result = 0;
-    /* The report stands in for the upload from now on: its bytes are no longer needed. */
-    pthread_mutex_lock(&lock_);
-    entry_t* live = find(id);
-    if (live != NULL) retire(live);
-    pthread_mutex_unlock(&lock_);
-  } else {
-    unlink(partFile);
-  }
-  free(record);
-  return result;
-}
-
 void staging_mark(const char* id, uint8_t state) {
-  if (!valid_id(id)) return;
+  if (!staging_valid_id(id)) return;
   pthread_mutex_lock(&lock_);
   entry_t* entry = find(id);
   /* The state kept in memory is what staging_scan reports: an import this process started is
@@ -579,16 +411,11 @@ void staging_mark(const char* id, uint8_t state) {
 }
 
 void staging_release(const char* id) {
-  if (!valid_id(id)) return;
+  if (!staging_valid_id(id)) return;
   pthread_mutex_lock(&lock_);
   entry_t* entry = find(id);
   if (entry != NULL) retire(entry);
   pthread_mutex_unlock(&lock_);
-}
-
-void staging_remove_report(const char* id) {
-  char reportFile[PATH_MAX];
-  if (valid_id(id) && file_of(reportFile, id, ".report") == 0) unlink(reportFile);
 }
 
 void staging_flush(void) {
@@ -608,6 +435,16 @@ void staging_flush(void) {
     fdatasync(touched[i]->fd);
     let_go(touched[i]);
   }
+}
+
+char* staging_log_record(const char* id, size_t* size) {
+  entry_t entry;
+  segment_t* segment = hold(id, &entry);
+  if (segment == NULL) return NULL;
+  char* record = read_record(&entry, segment);
+  let_go(segment);
+  *size = entry.recordSize;
+  return record;
 }
 
 /* ---- finding everything again ---- */
@@ -647,55 +484,8 @@ static void scan_uploads(staging_found_t found) {
   }
 }
 
-static int read_whole(const char* file, uint8_t** data, uint64_t* size, double* mtimeMs) {
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  struct stat info;
-  uint8_t* buffer = NULL;
-  if (fstat(fd, &info) == 0 && (buffer = malloc(info.st_size > 0 ? (size_t)info.st_size : 1)) != NULL &&
-      pread_all(fd, buffer, (uint64_t)info.st_size, 0) == 0) {
-    close(fd);
-    *data = buffer;
-    *size = (uint64_t)info.st_size;
-    *mtimeMs = (double)info.st_mtime * 1000.0;
-    return 0;
-  }
-  free(buffer);
-  close(fd);
-  return -1;
-}
-
-static void scan_reports(staging_found_t found) {
-  DIR* dir = opendir(directory_);
-  if (dir == NULL) return;
-  struct dirent* item;
-  while ((item = readdir(dir)) != NULL) {
-    const char* dot = strrchr(item->d_name, '.');
-    if (dot == NULL || (size_t)(dot - item->d_name) > MAX_ID) continue;
-    char id[MAX_ID + 1], file[PATH_MAX];
-    memcpy(id, item->d_name, (size_t)(dot - item->d_name));
-    id[dot - item->d_name] = '\0';
-    if (!valid_id(id) || file_of(file, id, dot) != 0) continue;
-    if (strcmp(dot, ".rpart") == 0) {
-      unlink(file); /* a report the crash interrupted: written again, its upload is still live */
-      continue;
-    }
-    uint8_t* data = NULL;
-    uint64_t size = 0;
-    double mtimeMs = 0;
-    if (strcmp(dot, ".report") != 0 || read_whole(file, &data, &size, &mtimeMs) != 0) continue;
-    uint16_t recordSize = size >= 6 ? get_u16(data + 4) : 0;
-    if (size >= 6 && get_u32(data) == REPORT_MAGIC && (uint64_t)recordSize <= size - 6) {
-      size_t textSize = (size_t)(size - 6 - recordSize);
-      found(id, (const char*)data + 6, recordSize, textSize, mtimeMs, STAGING_LIVE, (const char*)data + 6 + recordSize, textSize);
-    }
-    free(data);
-  }
-  closedir(dir);
-}
-
 void staging_scan(staging_found_t found) {
-  scan_reports(found);
+  staging_scan_reports(found);
   scan_uploads(found);
 }
 
@@ -717,6 +507,5 @@ void staging_close(void) {
   }
   current_ = NULL;
   pthread_mutex_unlock(&lock_);
-  if (slotLock_ >= 0) close(slotLock_); /* the slot is free for the next process */
-  slotLock_ = -1;
+  slot_release(); /* the slot is free for the next process */
 }

@@ -3,6 +3,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint16_t wire_get_u16(const uint8_t* at) {
+  return (uint16_t)(at[0] | (at[1] << 8));
+}
+
+uint32_t wire_get_u32(const uint8_t* at) {
+  return (uint32_t)wire_get_u16(at) | ((uint32_t)wire_get_u16(at + 2) << 16);
+}
+
+uint64_t wire_get_u64(const uint8_t* at) {
+  return (uint64_t)wire_get_u32(at) | ((uint64_t)wire_get_u32(at + 4) << 32);
+}
+
+void wire_set_u16(uint8_t* at, uint16_t value) {
+  at[0] = (uint8_t)value;
+  at[1] = (uint8_t)(value >> 8);
+}
+
+void wire_set_u32(uint8_t* at, uint32_t value) {
+  wire_set_u16(at, (uint16_t)value);
+  wire_set_u16(at + 2, (uint16_t)(value >> 16));
+}
+
+void wire_set_u64(uint8_t* at, uint64_t value) {
+  wire_set_u32(at, (uint32_t)value);
+  wire_set_u32(at + 4, (uint32_t)(value >> 32));
+}
+
 void wire_init(wire_reader_t* reader, const uint8_t* data, size_t size) {
   reader->at = data;
   reader->end = data + size;
@@ -24,18 +51,19 @@ uint8_t wire_u8(wire_reader_t* reader) {
   return at != NULL ? at[0] : 0;
 }
 
+uint16_t wire_u16(wire_reader_t* reader) {
+  const uint8_t* at = take(reader, 2);
+  return at != NULL ? wire_get_u16(at) : 0;
+}
+
 uint32_t wire_u32(wire_reader_t* reader) {
-  uint32_t value = 0;
   const uint8_t* at = take(reader, 4);
-  if (at != NULL) memcpy(&value, at, 4);
-  return value;
+  return at != NULL ? wire_get_u32(at) : 0;
 }
 
 uint64_t wire_u64(wire_reader_t* reader) {
-  uint64_t value = 0;
   const uint8_t* at = take(reader, 8);
-  if (at != NULL) memcpy(&value, at, 8);
-  return value;
+  return at != NULL ? wire_get_u64(at) : 0;
 }
 
 size_t wire_string(wire_reader_t* reader, int prefixBytes, char* target, size_t capacity) {
@@ -43,8 +71,7 @@ size_t wire_string(wire_reader_t* reader, int prefixBytes, char* target, size_t 
   if (prefixBytes == 1) {
     length = wire_u8(reader);
   } else if (prefixBytes == 2) {
-    size_t low = wire_u8(reader);
-    length = low | ((size_t)wire_u8(reader) << 8);
+    length = wire_u16(reader);
   } else {
     length = wire_u32(reader);
   }
@@ -88,7 +115,8 @@ void wire_put_raw(wire_writer_t* writer, const void* data, size_t length) {
 }
 
 void wire_put_u32(wire_writer_t* writer, uint32_t value) {
-  uint8_t bytes[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16), (uint8_t)(value >> 24)};
+  uint8_t bytes[4];
+  wire_set_u32(bytes, value);
   wire_put_raw(writer, bytes, 4);
 }
 

@@ -7,6 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Little-endian integers at a byte address: every fixed-width integer the shim reads or writes
+ * in a byte format (the boundary, the staging log) goes through these. */
+uint16_t wire_get_u16(const uint8_t* at);
+uint32_t wire_get_u32(const uint8_t* at);
+uint64_t wire_get_u64(const uint8_t* at);
+void wire_set_u16(uint8_t* at, uint16_t value);
+void wire_set_u32(uint8_t* at, uint32_t value);
+void wire_set_u64(uint8_t* at, uint64_t value);
+
 typedef struct {
   const uint8_t* at;
   const uint8_t* end;
@@ -15,6 +24,7 @@ typedef struct {
 
 void wire_init(wire_reader_t* reader, const uint8_t* data, size_t size);
 uint8_t wire_u8(wire_reader_t* reader);
+uint16_t wire_u16(wire_reader_t* reader);
 uint32_t wire_u32(wire_reader_t* reader);
 uint64_t wire_u64(wire_reader_t* reader);
 

@@ -5,7 +5,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BUILD = ['orthanc', 'orthanc-dev', 'libdcmtk17', 'wabt', 'cmake', 'make', 'gcc', 'libc6-dev'];
+// zlib1g-dev: the staging log's CRC-32 (crc32_z), linked statically so the plugin stays one .so
+const BUILD = ['orthanc', 'orthanc-dev', 'libdcmtk17', 'wabt', 'cmake', 'make', 'gcc', 'libc6-dev', 'zlib1g-dev'];
 
 /** What each command needs; `test` and `bench` include the WebDAV clients and the servers tests start. */
 export const PACKAGES = {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import wabtFactory from 'wabt';
 import path from 'node:path';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
@@ -126,4 +126,39 @@ test('the result codes of assembly/codes.ts and plugin-shim/codes.h are the same
   for (const [, name, value] of header.matchAll(/^#define (WEBDAV_\w+) \(?(-?\d+)\)?$/gm)) fromHeader[name] = Number(value);
   assert.ok(Object.keys(fromTs).length >= 25, 'the enums were read');
   assert.deepEqual(fromHeader, fromTs);
+});
+
+test('the shim: only orthanc.c calls the Orthanc SDK (plugin.c entry points excepted), and its files include one another without a circle', () => {
+  const dir = path.join(ROOT, 'plugin-shim');
+  const files = readdirSync(dir).filter((f) => /\.[ch]$/.test(f));
+  const sdkCall = /\bOrthancPlugin(?!Initialize|Finalize|GetName|GetVersion)[A-Z]\w*\s*\(/g;
+  for (const file of files) {
+    let text = readFileSync(path.join(dir, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    if (file === 'plugin.c') {
+      // the entry points register the callbacks: cut them out, the rest must call no SDK function
+      text = text.replace(/EXPORTED[^{]*\{[\s\S]*?\n\}/g, '');
+    }
+    if (file === 'orthanc.c') continue;
+    assert.deepEqual(text.match(sdkCall) ?? [], [], `${file} calls the Orthanc SDK`);
+  }
+  // a unit is a .c with its .h (X_internal.h belongs to X, the header its parts share): the
+  // graph of units must have no circle
+  const unitOf = (name) => name.replace(/\.[ch]$/, '').replace(/_internal$/, '');
+  const merged = new Map();
+  for (const file of files) {
+    const unit = unitOf(file);
+    const list = [...readFileSync(path.join(dir, file), 'utf8').matchAll(/#include "(\w+)\.h"/g)].map((m) => unitOf(m[1]));
+    merged.set(unit, [...new Set([...(merged.get(unit) ?? []), ...list])].filter((u) => u !== unit));
+  }
+  const visiting = new Set();
+  const done = new Set();
+  const visit = (unit, trail) => {
+    assert.ok(!visiting.has(unit), `an include circle: ${[...trail, unit].join(' -> ')}`);
+    if (done.has(unit) || !merged.has(unit)) return;
+    visiting.add(unit);
+    for (const next of merged.get(unit)) visit(next, [...trail, unit]);
+    visiting.delete(unit);
+    done.add(unit);
+  };
+  for (const unit of merged.keys()) visit(unit, []);
 });
