@@ -10,17 +10,20 @@ export const UPLOADS = "uploads";
 
 /** What stat and list say of one resource. `modified` is a share date (YYYYMMDDTHHMMSS). */
 export class Resource {
-  constructor(public name: string, public isFolder: bool, public size: u64, public mime: string,
-    public modified: string, public tagSource: string = "") {}
-
   /**
-   * A strong entity tag (RFC 9110 8.8.3) for a file, "" for a folder: it changes whenever the
-   * file's bytes may have. Built from what identifies the bytes (an Orthanc instance id, a
-   * staging id, a content hash) and the size.
+   * `tagSource`: what identifies the bytes (an Orthanc instance id, a staging id); or, for
+   * content that can change under one name (a JSON file), `tagContent`, hashed only when the
+   * tag is asked for (listings and stats never pay for it).
    */
+  constructor(public name: string, public isFolder: bool, public size: u64, public mime: string,
+    public modified: string, public tagSource: string = "", public tagContent: ArrayBuffer | null = null) {}
+
+  /** A strong entity tag (RFC 9110 8.8.3) for a file, "" for a folder: it changes whenever the file's bytes may have. */
   get entityTag(): string {
     if (this.isFolder) return "";
-    return "\"" + this.tagSource + "-" + this.size.toString(16) + "\"";
+    const content = this.tagContent;
+    const source = content !== null ? contentHash(content) : this.tagSource;
+    return "\"" + source + "-" + this.size.toString(16) + "\"";
   }
 }
 
@@ -86,8 +89,8 @@ export abstract class ResourceTree {
   abstract move(from: Array<string>, to: Array<string>, overwrite: bool): MoveOutcome;
 }
 
-/** FNV-1a over bytes: the tag source of inline content (a JSON file's bytes can change). */
-export function contentTag(bytes: ArrayBuffer): string {
+/** FNV-1a over bytes: the tag source of inline content. */
+function contentHash(bytes: ArrayBuffer): string {
   let hash: u32 = 2166136261;
   const at = changetype<usize>(bytes);
   for (let i = 0; i < bytes.byteLength; i++) hash = (hash ^ <u32>load<u8>(at + <usize>i)) * 16777619;

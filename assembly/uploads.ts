@@ -528,13 +528,12 @@ export class Uploads {
     if (!this.validPath(from) || !this.validPath(to)) return MoveOutcome.Refused;
     const entry = this.find(from, owner);
     if (entry === null) return MoveOutcome.Missing;
-    if (isWithin(to, from)) return MoveOutcome.Refused; // into itself
+    if (isWithin(to, from)) return MoveOutcome.Refused; // onto or into itself (RFC 4918 9.9.4: 403)
     const parent = this.find(to.slice(0, to.length - 1), owner);
     if (parent === null || !parent.isFolder) return MoveOutcome.NoParent;
     if (isBusy(entry)) return MoveOutcome.Busy;
     const name = to[to.length - 1];
     const existing = parent.children.has(name) ? parent.children.get(name) : null;
-    if (existing === entry) return MoveOutcome.Replaced; // onto itself: nothing to do
     if (existing !== null) {
       if (!overwrite) return MoveOutcome.Exists;
       if (isBusy(existing)) return MoveOutcome.Busy;

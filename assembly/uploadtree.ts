@@ -3,7 +3,7 @@
 // for principals who may upload; its paths include that first component.
 import { DeleteOutcome, FileKind } from "./codes";
 import { Uploads, UploadEntry, EntryKind } from "./uploads";
-import { Listing, MoveOutcome, Opened, Removal, Resource, ResourceTree, StoreDecision, contentTag } from "./resources";
+import { Listing, MoveOutcome, Opened, Removal, Resource, ResourceTree, StoreDecision } from "./resources";
 
 const MIME_BINARY = "application/octet-stream";
 const MIME_TEXT = "text/plain; charset=utf-8";
@@ -18,8 +18,8 @@ export class UploadTree extends ResourceTree {
     const modified = entry.date.length > 0 ? entry.date : this.date;
     if (entry.isFolder) return new Resource(entry.name, true, 0, "", modified);
     const isReport = entry.kind == EntryKind.Report;
-    // a staged file's bytes are those of its staging id; a report's, its text
-    const tag = isReport ? contentTag(String.UTF8.encode(entry.report, false)) : entry.stagingId.length > 0 ? entry.stagingId : "empty";
+    // a staged file's bytes are those of its staging id; a report is written once for its upload
+    const tag = isReport ? "report-" + entry.stagingId : entry.stagingId.length > 0 ? entry.stagingId : "empty";
     return new Resource(entry.name, false, entry.size, isReport ? MIME_TEXT : MIME_BINARY, modified, tag);
   }
 

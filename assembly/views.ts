@@ -13,7 +13,7 @@ import { Instance, InstanceList, INDEXED_LIST_SIZE } from "./instances";
 import { Candidate, NamedChildren, assignUniqueNames, joinFields, sanitizeName } from "./naming";
 import { Profile, mountsUploads } from "./access";
 import { FileKind } from "./codes";
-import { Listing, Opened, Resource, UPLOADS, contentTag } from "./resources";
+import { Listing, Opened, Resource, UPLOADS } from "./resources";
 
 export const BY_PATIENTS = "by-patients";
 export const BY_STUDIES = "by-studies";
@@ -617,7 +617,7 @@ export class Views extends CatalogListener {
     if (content === null) return null;
     const body = content.buffer;
     return new Opened(new Resource(name, false, <u64>content.length, MIME_JSON,
-      this.folderDate(level == "studies" ? "study" : "series", id), contentTag(body)), FileKind.Content, body);
+      this.folderDate(level == "studies" ? "study" : "series", id), "", body), FileKind.Content, body);
   }
 
   private instanceEntries(node: Node): Array<Resource> {

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static OrthancPluginContext* context_ = NULL;
 
@@ -86,10 +85,4 @@ void orthanc_answer(OrthancPluginRestOutput* output, const void* data, size_t si
 
 void orthanc_method_not_allowed(OrthancPluginRestOutput* output, const char* allowed) {
   OrthancPluginSendMethodNotAllowed(context_, output, allowed);
-}
-
-double orthanc_now_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return (double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6;
 }

@@ -43,6 +43,4 @@ void orthanc_dicom_free(orthanc_dicom_t* dicom);
 void orthanc_answer(OrthancPluginRestOutput* output, const void* data, size_t size, const char* mime);
 void orthanc_method_not_allowed(OrthancPluginRestOutput* output, const char* allowed);
 
-double orthanc_now_ms(void);
-
 #endif

@@ -247,11 +247,6 @@ static int timer_stop = 0;
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t timer_wake = PTHREAD_COND_INITIALIZER;
 
-static void restore_upload(const char* id, const char* record, size_t recordSize, uint64_t size, double mtimeMs,
-                           uint8_t state, const char* report, size_t reportSize) {
-  guest_upload_restore(id, record, recordSize, size, mtimeMs, state, report, reportSize);
-}
-
 /* Carries out in the staging directory what the module asks (assembly/answers.ts
  * writeStagingWork): reports made durable, staged bytes and reports dropped. */
 static void do_staging_work(const guest_buffer_t* work) {
@@ -286,7 +281,7 @@ static void tick(void) {
   if (guest_tick(&work) >= 0) do_staging_work(&work); /* the first tick loads the catalog */
   guest_buffer_free(&work);
   if (guest_take_restarted()) {
-    staging_scan(restore_upload);
+    staging_scan(guest_upload_restore);
     ingest_wake();
   }
 }
@@ -370,7 +365,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
     return 0;
   }
   if (instances > 1) guest_add_readers(instances - 1, reader_ops, primary_folder);
-  staging_scan(restore_upload); /* uploads staged before a stop or crash are imported again */
+  staging_scan(guest_upload_restore); /* uploads staged before a stop or crash are imported again */
   OrthancPluginRegisterWebDavCollection(context, root, is_existing_folder, list_folder, retrieve_file, store_file,
                                         create_folder, delete_item, NULL);
   OrthancPluginRegisterRestCallback(context, status_route_, status_route);

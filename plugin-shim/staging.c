@@ -1,5 +1,6 @@
 /* The staging log: uploads appended to segment files, one record each (staging.h). */
 #include "staging.h"
+#include "clock.h"
 #include "staging_internal.h"
 #include "wire.h"
 
@@ -89,12 +90,6 @@ static int pwrite_all(int fd, struct iovec* parts, int count, uint64_t offset) {
     }
   }
   return 0;
-}
-
-static double now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (double)t.tv_sec * 1000.0 + (double)(t.tv_nsec / 1000000);
 }
 
 /* ---- the index (under lock_) ---- */
@@ -294,7 +289,7 @@ int staging_write(const char* id, const char* record, size_t recordSize, const v
   strcpy(entry->id, id);
   entry->dataSize = size;
   entry->recordSize = (uint16_t)recordSize;
-  entry->mtimeMs = now_ms();
+  entry->mtimeMs = clock_now_ms();
 
   uint8_t header[HEADER_SIZE];
   size_t idSize = strlen(id);
