@@ -10,7 +10,7 @@
 // ByteSource, so it never has to be copied into module memory (a deflated one is inflated).
 import { TagClass, classOf, isPrivateCreator, isPrivateDataElement } from "./dictionary";
 import { inflate } from "./inflate";
-import { ByteSource, BytesSource } from "./bytes";
+import { ByteSource, BytesSource, le16, loadBE16, loadBE32, loadLE16, loadLE32 } from "./bytes";
 export { ByteSource, BytesSource };
 
 const UNDEFINED: u32 = 0xffffffff;
@@ -156,11 +156,12 @@ class Walker {
 
   private u16At(i: i32, big: bool): u32 {
     const p = changetype<usize>(this.scratch) + <usize>i;
-    return big ? (<u32>load<u8>(p) << 8) | <u32>load<u8>(p + 1) : <u32>load<u16>(p);
+    return big ? loadBE16(p) : loadLE16(p);
   }
 
   private u32At(i: i32, big: bool): u32 {
-    return big ? (this.u16At(i, true) << 16) | this.u16At(i + 2, true) : load<u32>(changetype<usize>(this.scratch) + <usize>i);
+    const p = changetype<usize>(this.scratch) + <usize>i;
+    return big ? loadBE32(p) : loadLE32(p);
   }
 
   private byteAt(i: i32): u8 {
@@ -482,7 +483,7 @@ function checkRawDataSet(walker: Walker, meantAsDicom: bool): CheckResult {
     ? new CheckResult(Verdict.Invalid, "not a DICOM file: no \"DICM\" preamble at byte 128, and it does not begin with a DICOM data set")
     : new CheckResult(Verdict.NotDicom, "not DICOM");
   if (source.read(0, head.dataStart, 8) != 8) return notDicom;
-  const group = <u32>head[0] | (<u32>head[1] << 8);
+  const group = le16(head, 0);
   // A bare data set begins with a group-0008 element (SOP Common, Identifying), or a group
   // length. Anything else is another kind of file: program, text, picture.
   if (group != 0x0008) return notDicom;

@@ -1,6 +1,7 @@
 // DEFLATE decoding (RFC 1951) and CRC-32, for ZIP archives dropped into uploads/. Written for
 // the sandbox: every read is bounds-checked, the output is capped, and a malformed stream
 // returns an error instead of trapping.
+import { le16 } from "./bytes";
 
 /** Canonical Huffman code: how many codes of each length, and the symbols in code order. */
 class Huffman {
@@ -114,8 +115,8 @@ class Inflater {
     this.bitBuffer = 0;
     this.bitCount = 0;
     if (this.position + 4 > this.input.length) return this.fail("the compressed data ends too early");
-    const length = <i32>this.input[this.position] | (<i32>this.input[this.position + 1] << 8);
-    const check = <i32>this.input[this.position + 2] | (<i32>this.input[this.position + 3] << 8);
+    const length = <i32>le16(this.input, this.position);
+    const check = <i32>le16(this.input, this.position + 2);
     this.position += 4;
     if (length != (~check & 0xffff)) return this.fail("a stored block's length is corrupt");
     if (this.position + length > this.input.length) return this.fail("the compressed data ends too early");

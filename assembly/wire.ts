@@ -2,6 +2,7 @@
 // The shim writes a request into the input buffer and the module answers in the output
 // buffer; both live in module memory and are only valid until the next call.
 // All integers are little-endian; strings are UTF-8 with a length prefix.
+import { loadLE32 } from "./bytes";
 
 export class ByteWriter {
   buffer: ArrayBuffer;
@@ -108,7 +109,7 @@ export class ByteReader {
       this.ok = false;
       return 0;
     }
-    const value = load<u32>(this.ptr);
+    const value = loadLE32(this.ptr);
     this.ptr += 4;
     return value;
   }
@@ -135,7 +136,7 @@ export class ByteReader {
     const count = this.u32();
     const result = new Array<string>();
     for (let i: u32 = 0; i < count && this.ok; i++) {
-      const length = this.ptr + 4 <= this.end ? load<u32>(this.ptr) : 0;
+      const length = this.ptr + 4 <= this.end ? loadLE32(this.ptr) : 0;
       const valid = this.ptr + 4 + <usize>length <= this.end && isValidUtf8(this.ptr + 4, <usize>length);
       const text = this.string();
       result.push(valid ? text : INVALID_COMPONENT);

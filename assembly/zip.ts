@@ -3,7 +3,7 @@
 // inflates member after member (inflate.ts); each member is then checked like any uploaded
 // file and imported on its own. Only the structures needed for that are read: no ZIP64, no
 // encryption, stored and deflated members only; anything else is reported, never guessed.
-import { ByteSource } from "./bytes";
+import { ByteSource, le16, le32 } from "./bytes";
 import { inflate, crc32 } from "./inflate";
 
 const END_SIGNATURE: u32 = 0x06054b50;
@@ -29,14 +29,6 @@ export class ZipDirectory {
 function readBytes(source: ByteSource, offset: u64, count: i32): Uint8Array | null {
   const bytes = new Uint8Array(count);
   return source.read(offset, bytes.dataStart, count) == count ? bytes : null;
-}
-
-function le16(bytes: Uint8Array, at: i32): u32 {
-  return <u32>bytes[at] | (<u32>bytes[at + 1] << 8);
-}
-
-function le32(bytes: Uint8Array, at: i32): u32 {
-  return le16(bytes, at) | (le16(bytes, at + 2) << 16);
 }
 
 /** The central directory of the archive, or an error saying why it cannot be read. */
