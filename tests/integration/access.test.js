@@ -9,6 +9,7 @@ import { Orthanc, basicAuthorization } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { run } from '../lib/davfs.js';
+import { until } from '../lib/until.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
 
 const PASSWORDS = { admin: 'admin-pw', cardio: 'cardio-pw', neuro: 'neuro-pw', research: 'research-pw', stranger: 'stranger-pw' };
@@ -191,15 +192,8 @@ test('writes follow each user\'s rights: upload, delete, and nothing else', asyn
   assert.equal((await dav('cardio').request('DELETE', ['by-studies', echoFolder])).status, 403);
   assert.ok(await orthanc.rest('GET', `/studies/${studyIds.get('echo')}`), 'the echo study is still there');
   // the upload is imported; its report and folder stay in cardio's uploads/ only
-  for (let i = 0; i < 100 && !(await orthanc.sopInstanceUids()).has(cardioUid); i += 1) await new Promise((r) => setTimeout(r, 100));
-  assert.ok((await orthanc.sopInstanceUids()).has(cardioUid), 'cardio\'s upload was imported');
-  let cardioUploads = [];
-  for (let i = 0; i < 100; i += 1) {
-    cardioUploads = (await dav('cardio').uploadsTree()).files;
-    if (cardioUploads.includes('broken.dcm.error.txt')) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(cardioUploads.includes('broken.dcm.error.txt'), 'cardio sees the report');
+  await until('cardio\'s upload imported', async () => (await orthanc.sopInstanceUids()).has(cardioUid));
+  await until('cardio sees the report', async () => (await dav('cardio').uploadsTree()).files.includes('broken.dcm.error.txt'));
   assert.deepEqual((await dav('cardio').uploadsTree()).folders, ['cardio-folder']);
   for (const other of ['neuro', 'admin']) {
     const tree = await dav(other).uploadsTree();

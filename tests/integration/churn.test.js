@@ -33,11 +33,10 @@ test('adding and deleting the same studies again and again: the catalog comes ba
     const study = { PatientID: `CHURN${i % 8}`, PatientName: `Churn^${i % 8}`, StudyInstanceUID: newUid(), StudyDescription: `Churn ${i % 3}`, StudyDate: `2021${String((i % 12) + 1).padStart(2, '0')}01` };
     for (let s = 0; s < 2; s += 1) files.push(makeInstance({ ...study, SeriesInstanceUID: `${study.StudyInstanceUID}.${s}`, SOPInstanceUID: newUid() }));
   }
-  let base = await orthanc.rest('GET', '/webdav-share/status');
-  for (let i = 0; i < 100 && !(base.CatalogReady && base.Studies === 5); i += 1) {
-    await new Promise((r) => setTimeout(r, 100));
-    base = await orthanc.rest('GET', '/webdav-share/status');
-  }
+  const base = await until('the catalog of the 5 starting studies', async () => {
+    const status = await orthanc.rest('GET', '/webdav-share/status');
+    return status.CatalogReady && status.Studies === 5 && status;
+  });
   assert.equal(base.Studies, 5, 'the catalog holds the 5 kept studies');
   const memory = [];
   for (let round = 0; round < ROUNDS; round += 1) {

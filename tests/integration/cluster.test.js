@@ -11,6 +11,7 @@ import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { Postgres, POSTGRES_INDEX_PLUGIN, postgresUnavailable } from '../lib/postgres.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
+import { until } from '../lib/until.js';
 
 const RECONCILE_SECONDS = 3;
 const TIMER_SECONDS = 1; // the shim's timer, which runs the reconciliation when it is due
@@ -45,14 +46,10 @@ after(async () => {
 
 const studyUids = async (server) => (await new WebDav(server.url).propfind(['by-uids'], 1)).entries.map((e) => e.name);
 
-/** Milliseconds from `since` until `check` holds (polled every 50 ms), or a failure after `limitMs`. */
+/** Milliseconds from `since` until `check` holds, or a failure `limitMs` after `since`. */
 async function within(what, since, limitMs, check) {
-  for (;;) {
-    if (await check()) return performance.now() - since;
-    const elapsed = performance.now() - since;
-    if (elapsed > limitMs) throw new Error(`${what}: not after ${Math.round(elapsed)} ms (limit ${limitMs} ms)`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(what, check, Math.max(0, limitMs - (performance.now() - since)) / 1000);
+  return performance.now() - since;
 }
 
 test('each server stages in its own slot of the shared staging directory', () => {

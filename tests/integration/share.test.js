@@ -33,60 +33,8 @@ after(async () => {
 
 const names = (entries) => entries.map((e) => e.name).sort();
 
-test('the root lists the four views and uploads, as the built-in does', async () => {
-  const { status, entries } = await dav.propfind([]);
-  assert.equal(status, 207);
-  assert.deepEqual(names(entries), ['by-dates', 'by-patients', 'by-studies', 'by-uids', 'uploads']);
-  assert.ok(entries.every((e) => e.isFolder));
-});
-
-test('by-patients: Unicode kept, colliding names get a deterministic " (1)"', async () => {
-  const { entries } = await dav.propfind(['by-patients']);
-  assert.deepEqual(names(entries), [
-    'P001 - Müller^Jörg', 'P002 - 山田^太郎', 'SMITH - JOHN - A', 'SMITH - JOHN - A (1)',
-  ].sort());
-  // The first of two equal names is the patient with the smaller Orthanc id.
-  const patients = await orthanc.rest('GET', '/patients?expand');
-  const smiths = patients.filter((p) => p.MainDicomTags.PatientID.startsWith('SMITH')).map((p) => p.ID).sort();
-  const first = await dav.propfind(['by-patients', 'SMITH - JOHN - A']);
-  const firstStudies = await orthanc.rest('GET', `/patients/${smiths[0]}/studies`);
-  assert.equal(first.entries.length, firstStudies.length);
-  const p1 = await dav.propfind(['by-patients', 'P001 - Müller^Jörg']);
-  assert.deepEqual(names(p1.entries), ['20200302 - Thorax_Abdomen_ CT_contrast', '20200415 - Knee___']);
-});
-
-test('series with equal names get suffixes; inner double spaces are kept', async () => {
-  const { entries } = await dav.propfind(['by-patients', 'P001 - Müller^Jörg', '20200302 - Thorax_Abdomen_ CT_contrast']);
-  assert.deepEqual(names(entries), ['CT - AX.  FSE PD', 'CT - AX.  FSE PD (1)']);
-});
-
-test('by-studies, empty and missing tags, Windows-safe names', async () => {
-  const { entries } = await dav.propfind(['by-studies']);
-  assert.deepEqual(names(entries), [
-    'P001 - Müller^Jörg - Knee___',
-    'P001 - Müller^Jörg - Thorax_Abdomen_ CT_contrast',
-    'P002 - 山田^太郎 -',
-    'P002 - 山田^太郎 - Bad date',
-    'SMITH - JOHN - A -',
-    'SMITH - JOHN - A - (1)',
-  ].sort());
-  for (const e of entries) assert.doesNotMatch(e.name, /[\\/:*?"<>|]/);
-  const noModality = await dav.propfind(['by-studies', 'P002 - 山田^太郎 - Bad date']);
-  assert.deepEqual(names(noModality.entries), ['- No modality']);
-  const emptyDescription = await dav.propfind(['by-studies', 'P002 - 山田^太郎 -']);
-  assert.deepEqual(names(emptyDescription.entries), ['US -']);
-});
-
-test('by-dates: years, months, and undated studies in their own folder', async () => {
-  const root = await dav.propfind(['by-dates']);
-  assert.deepEqual(names(root.entries), ['2019', '2020', 'No study date']);
-  const year = await dav.propfind(['by-dates', '2020']);
-  assert.deepEqual(names(year.entries), ['2020-03', '2020-04']);
-  const month = await dav.propfind(['by-dates', '2020', '2020-03']);
-  assert.deepEqual(names(month.entries), ['P001 - Müller^Jörg - Thorax_Abdomen_ CT_contrast']);
-  const undated = await dav.propfind(['by-dates', 'No study date']);
-  assert.deepEqual(names(undated.entries), ['P002 - 山田^太郎 -', 'P002 - 山田^太郎 - Bad date']);
-});
+// The names of every view, and the paths that name nothing, are the behaviour table's
+// (tests/lib/behaviour.js, run by behaviour.test.js against the module and the plugin).
 
 test('by-uids: study.json and series.json hold the REST API JSON; instances by SOPInstanceUID', async () => {
   const file = files[0];
@@ -139,32 +87,6 @@ test('every instance appears exactly once in each of the four views', async () =
   const { files: uids } = await dav.walk(['by-uids']);
   const seen = uids.filter((e) => e.name.endsWith('.dcm')).map((e) => e.name.slice(0, -4)).sort();
   assert.deepEqual(seen, [...byUid.keys()].sort(), 'by-uids');
-});
-
-test('a path that does not exist answers 404 in every view, at every depth', async () => {
-  const f = files[0].tags;
-  const missing = [
-    ['nothing'],
-    ['by-patients', 'nobody'],
-    ['by-patients', 'P001 - Müller^Jörg', 'no study'],
-    ['by-patients', 'P001 - Müller^Jörg', '20200302 - Thorax_Abdomen_ CT_contrast', 'no series'],
-    ['by-patients', 'P001 - Müller^Jörg', '20200302 - Thorax_Abdomen_ CT_contrast', 'CT - AX.  FSE PD', 'nothing.dcm'],
-    ['by-studies', 'no study'],
-    ['by-studies', 'P001 - Müller^Jörg - Knee___', 'no series', 'x'],
-    ['by-dates', '1999'],
-    ['by-dates', '2020', '2020-05'],
-    ['by-dates', '2020', '2020-03', 'no study'],
-    ['by-uids', '1.2.3'],
-    ['by-uids', f.StudyInstanceUID, '1.2.3'],
-    ['by-uids', f.StudyInstanceUID, f.SeriesInstanceUID, '1.2.3.dcm'],
-    ['by-uids', f.StudyInstanceUID, 'study.json', 'deeper'],
-  ];
-  for (const components of missing) {
-    const answer = await dav.propfind(components, 1);
-    assert.equal(answer.status, 404, `PROPFIND ${components.join('/')}`);
-    const got = await dav.get(components);
-    assert.equal(got.status, 404, `GET ${components.join('/')}`);
-  }
 });
 
 // Additions come from the change log, read at every request. Deletions come from Orthanc's

@@ -23,22 +23,28 @@ export function encodePath(components, identity = '', uri = '') {
 }
 
 /**
- * Instantiates the module. `restAnswers` maps URI prefixes to the JSON answered; `upload` is
+ * Instantiates the module. `restAnswers` maps URI prefixes to the JSON answered, or is a
+ * function from a URI to the body's text (undefined: Orthanc answers an error); `upload` is
  * the buffer host.upload_read reads (set `guest.upload = ...` before a check).
  */
 export async function instantiate(restAnswers = {}) {
   let exports;
   let pending = null;
   const logs = [];
-  const guest = { upload: Buffer.alloc(0), logs };
+  const guest = { upload: Buffer.alloc(0), logs, restGets: [] };
+  const answerOf = typeof restAnswers === 'function' ? restAnswers : (uri) => {
+    const key = Object.keys(restAnswers).find((k) => uri.startsWith(k));
+    return key === undefined ? undefined : JSON.stringify(restAnswers[key]);
+  };
   const bytes = (ptr, len) => Buffer.from(exports.memory.buffer, ptr, len);
   const host = {
     log: (level, ptr, len) => logs.push(bytes(ptr, len).toString('utf8')),
     rest_get: (ptr, len) => {
       const uri = bytes(ptr, len).toString('utf8');
-      const key = Object.keys(restAnswers).find((k) => uri.startsWith(k));
-      if (key === undefined) return -1;
-      pending = Buffer.from(JSON.stringify(restAnswers[key]));
+      guest.restGets.push(uri);
+      const body = answerOf(uri);
+      if (body === undefined) return -1;
+      pending = Buffer.from(body);
       return pending.length;
     },
     rest_take: (ptr, len) => pending.copy(bytes(ptr, len)),
