@@ -7,8 +7,10 @@ export default {
   include: ['tests/unit/**/*.include.ts'],
   disclude: [/node_modules/],
   async instantiate(memory, createImports, instantiate, binary) {
-    let instance;
-    const text = (ptr, len) => Buffer.from(memory.buffer, ptr, len).toString('utf8');
+    // The module exports its own memory (the one passed in is not imported): log lines are
+    // read from it, as they are once it grows.
+    let exported = null;
+    const text = (ptr, len) => Buffer.from((exported ?? memory).buffer, ptr, len).toString('utf8');
     const host = {
       log: (level, ptr, len) => logLines.push(`${level} ${text(ptr, len)}`),
       rest_get: () => -1,
@@ -17,7 +19,8 @@ export default {
       upload_read: () => 0,
       now_ms: () => Date.UTC(2024, 0, 2, 3, 4, 5),
     };
-    instance = instantiate(binary, createImports({ env: { memory }, host }));
+    const instance = instantiate(binary, createImports({ env: { memory }, host }));
+    Promise.resolve(instance).then((i) => { exported = (i.instance ?? i).exports.memory; });
     return instance;
   },
   outputBinary: false,
