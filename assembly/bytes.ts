@@ -34,6 +34,7 @@ export function le16(bytes: Uint8Array, at: i32): u32 {
 export function le32(bytes: Uint8Array, at: i32): u32 {
   return loadLE32(checkedAt(bytes, at, 4));
 }
+
 /** Random access to the bytes of one file. */
 export abstract class ByteSource {
   abstract get length(): u64;

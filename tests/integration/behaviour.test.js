@@ -75,7 +75,8 @@ after(async () => {
   await orthanc?.stop();
 });
 
-const sizeOfSop = (name) => fixture.files.find((f) => `${f.ids.instance}.dcm` === name || `${f.tags.SOPInstanceUID}.dcm` === name)?.buffer.length;
+/** The size of the fixture file a .dcm name stands for (by Orthanc id, or by SOPInstanceUID in by-uids). */
+const sizeOfFileNamed = (name) => fixture.files.find((f) => `${f.ids.instance}.dcm` === name || `${f.tags.SOPInstanceUID}.dcm` === name)?.buffer.length;
 
 for (const backendName of ['module', 'plugin']) {
   test(`the behaviour table against the ${backendName === 'module' ? 'module in Node with a fake Orthanc' : 'real plugin in Orthanc 1.10.1'}`, async (t) => {
@@ -87,7 +88,7 @@ for (const backendName of ['module', 'plugin']) {
           const names = answer.folder.map((e) => (e.isFolder ? `${e.name}/` : e.name)).sort();
           assert.deepEqual(names, [...row.entries].sort());
           for (const entry of answer.folder.filter((e) => e.name.endsWith('.dcm'))) {
-            assert.equal(entry.size, sizeOfSop(entry.name), `${entry.name}: the size of its file`);
+            assert.equal(entry.size, sizeOfFileNamed(entry.name), `${entry.name}: the size of its file`);
           }
         } else if (row.file === 'json') {
           assert.ok(answer.file?.json, 'a JSON file');
