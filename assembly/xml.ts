@@ -49,10 +49,6 @@ function isSpace(c: i32): bool {
   return c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d;
 }
 
-class Attribute {
-  constructor(public name: string, public value: string) {}
-}
-
 class Parser {
   at: i32 = 0;
   error: string = "";
@@ -144,7 +140,6 @@ class Parser {
     this.at++;
     const qualified = this.name();
     if (qualified.length == 0) return this.fail("an element without a name");
-    const attributes = new Array<Attribute>();
     const scope = new Map<string, string>();
     let empty = false;
     for (;;) {
@@ -166,7 +161,7 @@ class Parser {
       this.at = end + 1;
       if (attribute == "xmlns") scope.set("", value);
       else if (attribute.startsWith("xmlns:")) scope.set(attribute.substring(6), value);
-      else attributes.push(new Attribute(attribute, value));
+      // other attributes mean nothing in the bodies WebDAV clients send: read and dropped
     }
     this.scopes.push(scope);
     const colon = qualified.indexOf(":");
