@@ -81,3 +81,13 @@ export enum Callback {
   StoreFile = 5,
   Status = 6,
 }
+
+/** What follows the head of a listener answer (listener.ts, docs/boundary.md http_request). */
+export enum BodyKind {
+  None = 0, // no body (HEAD, 304): the length is announced only
+  Inline = 1, // the bytes follow
+  Instance = 2, // the shim sends a range of an Orthanc instance's DICOM file
+  Staged = 3, // the shim sends a range of a staged upload
+  Stream = 4, // the first chunk follows; http_continue gives the next ones
+  Primary = 5, // a reader instance cannot answer this: the shim asks the first instance
+}

@@ -4,6 +4,7 @@ import { JSON } from "assemblyscript-json/assembly";
 import { log, LOG_ERROR, LOG_WARNING } from "./host";
 import { AccessRules, readAccessRules, SECTION_NAME } from "./access";
 import { ConfigOutcome } from "./codes";
+import { Login } from "./login";
 export { ConfigOutcome };
 
 export const SECTION = "WebDavShare";
@@ -39,6 +40,14 @@ export class Config {
   testTrapName: string = "";
   /** Who may see and do what (access.ts); inactive when the section has no AccessRules. */
   access: AccessRules = new AccessRules();
+  /** The plugin's own listener (docs/listener.md): its port (0: none) and Depth infinity's bound. */
+  listenerPort: i32 = 0;
+  maxInfinityEntries: i32 = 100000;
+  /** HTTPS on the listener: Orthanc's SslEnabled, with Listener.SslCertificate or Orthanc's SslCertificate as written. */
+  tls: bool = false;
+  certificate: string = "";
+  /** Who may connect and log in, by Orthanc's rules (login.ts). */
+  login: Login = new Login();
 }
 
 
@@ -50,8 +59,44 @@ const KNOWN_KEYS: Array<string> = [
   "Enable", "Root", "DeleteAllowed", "UploadAllowed", "AsciiNames",
   "MaxCachedInstances", "ReconcileIntervalSeconds", "TestTrapName",
   "StagingDirectory", "IngestWorkers", "MaxSequenceDepth", "UploadFolderIdleSeconds", "EmptyFileIdleSeconds", "ImportedLingerSeconds", "MaxZipRatio",
-  "AccessRules", "ModuleInstances",
+  "AccessRules", "ModuleInstances", "Listener",
 ];
+const LISTENER_KEYS: Array<string> = ["Port", "SslCertificate", "MaxInfinityEntries"];
+
+/** WebDavShare.Listener, and the Orthanc options the listener mirrors (TLS, who may log in). */
+function readListener(config: Config, section: JSON.Obj, top: JSON.Obj): void {
+  const ssl = top.get("SslEnabled");
+  config.tls = ssl !== null && ssl.isBool && (<JSON.Bool>ssl).valueOf();
+  const certificate = top.get("SslCertificate");
+  config.certificate = certificate !== null && certificate.isString ? (<JSON.Str>certificate).valueOf() : "certificate.pem";
+  const value = section.get("Listener");
+  if (value === null) return;
+  if (!value.isObj) {
+    log(LOG_ERROR, SECTION + ".Listener must be an object such as { \"Port\": 8043 }; no listener is opened");
+    return;
+  }
+  const listener = <JSON.Obj>value;
+  const keys = listener.keys;
+  for (let i = 0; i < keys.length; i++) {
+    if (!LISTENER_KEYS.includes(keys[i])) {
+      log(LOG_WARNING, "unknown option " + SECTION + ".Listener." + keys[i] + " is ignored (known: " + LISTENER_KEYS.join(", ") + ")");
+    }
+  }
+  config.listenerPort = readInt(listener, "Port", 0, 0, 65535, ".Listener");
+  config.maxInfinityEntries = readInt(listener, "MaxInfinityEntries", config.maxInfinityEntries, 1, 100000000, ".Listener");
+  config.certificate = readString(listener, "SslCertificate", config.certificate, ".Listener");
+  if (config.listenerPort == 0) return;
+  // docs/orthanc.md: filters of Orthanc's port have no SDK call the listener could run
+  const lua = top.get("LuaScripts");
+  if (lua !== null && lua.isArr && (<JSON.Arr>lua).valueOf().length > 0) {
+    log(LOG_WARNING, "LuaScripts are configured: an IncomingHttpRequestFilter in them does NOT run on the share's own " +
+      "listener (port " + config.listenerPort.toString() + "); only Orthanc's login rules and " + SECTION_NAME + " apply there");
+  }
+  if (top.get("Authorization") !== null) {
+    log(LOG_WARNING, "an \"Authorization\" section is configured: the authorization plugin's checks and tokens do NOT run " +
+      "on the share's own listener (port " + config.listenerPort.toString() + ")");
+  }
+}
 
 function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
   const value = section.get(key);
@@ -61,23 +106,23 @@ function readBool(section: JSON.Obj, key: string, fallback: bool): bool {
   return fallback;
 }
 
-function readInt(section: JSON.Obj, key: string, fallback: i32, min: i32, max: i32): i32 {
+function readInt(section: JSON.Obj, key: string, fallback: i32, min: i32, max: i32, where: string = ""): i32 {
   const value = section.get(key);
   if (value === null) return fallback;
   if (value.isInteger) {
     const n = (<JSON.Integer>value).valueOf();
     if (n >= <i64>min && n <= <i64>max) return <i32>n;
   }
-  log(LOG_ERROR, SECTION + "." + key + " must be a whole number from " + min.toString() + " to " +
+  log(LOG_ERROR, SECTION + where + "." + key + " must be a whole number from " + min.toString() + " to " +
     max.toString() + "; using " + fallback.toString());
   return fallback;
 }
 
-function readString(section: JSON.Obj, key: string, fallback: string): string {
+function readString(section: JSON.Obj, key: string, fallback: string, where: string = ""): string {
   const value = section.get(key);
   if (value === null) return fallback;
   if (value.isString) return (<JSON.Str>value).valueOf();
-  log(LOG_ERROR, SECTION + "." + key + " must be a string; using \"" + fallback + "\"");
+  log(LOG_ERROR, SECTION + where + "." + key + " must be a string; using \"" + fallback + "\"");
   return fallback;
 }
 
@@ -106,6 +151,7 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
     return new ConfigResult(config, ConfigOutcome.Refused);
   }
   const top = <JSON.Obj>parsed;
+  config.login = Login.of(top);
   const sectionValue = top.get(SECTION);
   if (sectionValue !== null) {
     if (!sectionValue.isObj) {
@@ -140,6 +186,7 @@ export function readConfiguration(orthancConfiguration: string): ConfigResult {
       return new ConfigResult(config, ConfigOutcome.Refused);
     }
     config.root = root;
+    readListener(config, section, top);
     const rules = readAccessRules(section.get("AccessRules"), top);
     config.access = rules.rules;
     if (rules.error.length > 0) {

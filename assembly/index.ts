@@ -17,6 +17,8 @@ import { Principal, decideRequest, normalizedComponents } from "./access";
 import { requestKind, handedIdentity, identityFor, endsRequest } from "./callbacks";
 import { writeListing, writeOpened, writeRemoval, writeStagingWork, writeStoreDecision } from "./answers";
 import { UPLOADS } from "./resources";
+import { Listener, HttpRequest, HttpAnswer } from "./listener";
+import { BodyKind } from "./codes";
 
 /** The plugin's own REST route, registered by the shim under this name. */
 const STATUS_ROUTE = "/webdav-share/status";
@@ -30,6 +32,7 @@ const READER_CALLBACKS = (1 << Callback.IsExistingFolder) | (1 << Callback.ListF
 
 const orthanc = new HostOrthanc();
 let share = new Share(new Config(), orthanc);
+let listener = new Listener(share, share.config.login, share.config.maxInfinityEntries);
 
 /**
  * Start of every WebDAV callback. Input: u32-prefixed identity and URI as the request filter
@@ -61,12 +64,14 @@ export function output_ptr(): usize {
  * (u8-prefixed), the staging directory (u16-prefixed), u8 number of ingestion workers, u8
  * request filter wanted, the status route (u8-prefixed), u8 module instances, u8 bits of the
  * callbacks any instance may answer, the first path component whose calls only the first
- * instance answers (u8-prefixed). Returns the output's length.
+ * instance answers (u8-prefixed), u16 port of the listener (0: none; listener_settings says the rest).
+ * Returns the output's length.
  */
 export function configure(length: i32): i32 {
   const result = readConfiguration(inputReader(length).rest());
   const config = result.config;
   share = new Share(config, orthanc);
+  listener = new Listener(share, config.login, config.maxInfinityEntries);
   output.reset();
   output.u8(<i32>result.outcome);
   output.shortString(config.root);
@@ -79,7 +84,98 @@ export function configure(length: i32): i32 {
   output.u8(config.moduleInstances);
   output.u8(READER_CALLBACKS);
   output.shortString(UPLOADS);
+  output.u16(result.outcome == ConfigOutcome.Serve ? config.listenerPort : 0);
   return output.length;
+}
+
+/** The listener's bounds (docs/listener.md), decided here so that the shim only applies them. */
+const LISTENER_MAX_BODY = 1 << 20; // a PROPFIND body; beyond, 413
+const LISTENER_CONNECTIONS = 256;
+const LISTENER_CONNECTIONS_PER_ADDRESS = 64;
+const LISTENER_TIMEOUT_SECONDS = 60;
+
+/**
+ * Input: u8 whether Orthanc was started with a folder (else a file), then that path, as the
+ * shim found it in Orthanc's command line. Output: u16 port, u8 TLS, u16-prefixed certificate
+ * path (a relative one resolved against the configuration's folder, as Orthanc resolves its
+ * own), u32 largest request body, u32 connections, u32 connections per address, u32 idle timeout (s).
+ */
+export function listener_settings(length: i32): i32 {
+  const reader = inputReader(length);
+  const isFolder = reader.u8() != 0;
+  const given = reader.rest();
+  const config = share.config;
+  let folder = isFolder ? given : given.lastIndexOf("/") >= 0 ? given.substring(0, given.lastIndexOf("/")) : ".";
+  if (folder.length == 0) folder = "/";
+  const certificate = config.certificate.startsWith("/") ? config.certificate : folder + "/" + config.certificate;
+  output.reset();
+  output.u16(config.listenerPort);
+  output.u8(config.tls ? 1 : 0);
+  output.mediumString(config.tls ? certificate : "");
+  output.u32(LISTENER_MAX_BODY);
+  output.u32(LISTENER_CONNECTIONS);
+  output.u32(LISTENER_CONNECTIONS_PER_ADDRESS);
+  output.u32(LISTENER_TIMEOUT_SECONDS);
+  return output.length;
+}
+
+/**
+ * One request on the listener (listener.ts). Input: u32-prefixed method, target (undecoded),
+ * peer address; u32 header count, then u32-prefixed name and value of each; then the body.
+ * `primary`: this is the first module instance (the only one with uploads/). Output: u16
+ * status, u32 delay (ms), u8 BodyKind, u64 length (u64 max: streamed), u32 stream id, u32
+ * header count and the u32-prefixed names and values, then by kind: the bytes (Inline, the
+ * first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file
+ * (Instance, Staged). Returns the output's length.
+ */
+export function http_request(length: i32, primary: i32, tls: i32): i32 {
+  const reader = inputReader(length);
+  const method = reader.string();
+  const target = reader.string();
+  const peer = reader.string();
+  const request = new HttpRequest(method, target, peer, tls != 0, primary != 0);
+  const headers = reader.u32();
+  for (let i: u32 = 0; i < headers && reader.ok; i++) {
+    const name = reader.string();
+    request.addHeader(name, reader.string());
+  }
+  request.body = reader.rest();
+  const answer = reader.ok ? listener.handle(request, orthanc.now()) : new HttpAnswer(400);
+  return writeHttpAnswer(answer);
+}
+
+function writeHttpAnswer(answer: HttpAnswer): i32 {
+  output.reset();
+  output.u16(answer.status);
+  output.u32(<u32>answer.delayMs);
+  output.u8(<i32>answer.kind);
+  output.u64(answer.length);
+  output.u32(answer.stream);
+  output.u32(<u32>(answer.headers.length / 2));
+  for (let i = 0; i < answer.headers.length; i++) output.longBytes(String.UTF8.encode(answer.headers[i]));
+  const body = answer.body;
+  if (answer.kind == BodyKind.Instance || answer.kind == BodyKind.Staged) {
+    output.longBytes(String.UTF8.encode(answer.source));
+    output.u64(answer.offset);
+    output.u64(answer.total);
+  } else if (body !== null && answer.kind != BodyKind.None) {
+    output.bytes(body);
+  }
+  return output.length;
+}
+
+/** The next chunk of a streamed answer. Output: its bytes. Returns their length, or -1 when it is over. */
+export function http_continue(stream: u32): i32 {
+  const chunk = listener.continueStream(stream, orthanc.now());
+  if (chunk === null) return -1;
+  output.reset();
+  output.bytes(chunk);
+  return output.length;
+}
+
+/** The client went away before a streamed answer ended. */
+export function http_end(stream: u32): void {
+  listener.endStream(stream);
 }
 
 /**

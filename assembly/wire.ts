@@ -58,6 +58,12 @@ export class ByteWriter {
     this.raw(changetype<usize>(data), data.byteLength);
   }
 
+  /** A string's UTF-8 bytes, no prefix (the listener's answers are written this way). */
+  text(value: string): void {
+    const size = String.UTF8.byteLength(value);
+    String.UTF8.encodeUnsafe(changetype<usize>(value), value.length, this.reserve(size));
+  }
+
   /** A string with a u8 length prefix; longer strings are cut (only short ASCII goes here). */
   shortString(text: string): void {
     const data = String.UTF8.encode(text, false);
@@ -102,6 +108,16 @@ export class ByteReader {
   constructor(ptr: usize, length: i32) {
     this.ptr = ptr;
     this.end = ptr + <usize>length;
+  }
+
+  u8(): u8 {
+    if (this.ptr + 1 > this.end) {
+      this.ok = false;
+      return 0;
+    }
+    const value = load<u8>(this.ptr);
+    this.ptr += 1;
+    return value;
   }
 
   u32(): u32 {

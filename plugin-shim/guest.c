@@ -17,7 +17,8 @@ static uint32_t trap_count = 0; /* atomic */
 
 typedef enum {
   CALL_CONFIGURE, CALL_PATH, CALL_TICK, CALL_STATUS, CALL_DELETED, CALL_STORE, CALL_STAGED,
-  CALL_RESTORE, CALL_NEXT, CALL_CHECK, CALL_FINISH, CALL_ZIP_MEMBER, CALL_ZIP_DONE, CALL_FILTER
+  CALL_RESTORE, CALL_NEXT, CALL_CHECK, CALL_FINISH, CALL_ZIP_MEMBER, CALL_ZIP_DONE, CALL_FILTER,
+  CALL_LISTENER_SETTINGS, CALL_HTTP, CALL_HTTP_CONTINUE, CALL_HTTP_END
 } call_kind_t;
 
 typedef struct {
@@ -88,6 +89,16 @@ static int32_t dispatch(guest_t* g, call_t* call) {
       return 0;
     case CALL_FILTER:
       return copy_output(g, (int32_t)Z_webdavZ_filter_request(&g->module, length, (u32)call->level), call->answer);
+    case CALL_LISTENER_SETTINGS:
+      return copy_output(g, (int32_t)Z_webdavZ_listener_settings(&g->module, length), call->answer);
+    case CALL_HTTP:
+      return copy_output(g, (int32_t)Z_webdavZ_http_request(&g->module, length, g == PRIMARY, (u32)call->level),
+                         call->answer);
+    case CALL_HTTP_CONTINUE:
+      return copy_output(g, (int32_t)Z_webdavZ_http_continue(&g->module, (u32)call->level), call->answer);
+    case CALL_HTTP_END:
+      Z_webdavZ_http_end(&g->module, (u32)call->level);
+      return 0;
     case CALL_PATH:
       switch (call->op) {
         case GUEST_IS_EXISTING_FOLDER: return (int32_t)Z_webdavZ_is_existing_folder(&g->module, length);
@@ -123,6 +134,10 @@ static const char* call_name(const call_t* call) {
     case CALL_ZIP_MEMBER: return "upload_zip_member";
     case CALL_ZIP_DONE: return "upload_zip_member_done";
     case CALL_FILTER: return "IncomingHttpRequestFilter";
+    case CALL_LISTENER_SETTINGS: return "listener_settings";
+    case CALL_HTTP: return "http_request";
+    case CALL_HTTP_CONTINUE: return "http_continue";
+    case CALL_HTTP_END: return "http_end";
     case CALL_PATH: return path_ops[call->op];
   }
   return "?";
@@ -421,6 +436,40 @@ int32_t guest_upload_check(const char* id, const uint8_t* data, uint64_t size) {
 
 void guest_upload_finish(const char* id, int32_t outcome, const char* message) {
   report_outcome(CALL_FINISH, id, outcome, message);
+}
+
+/* ---- the listener (listener.h) ---- */
+
+int32_t guest_listener_settings(int isFolder, const char* configurationPath, guest_buffer_t* answer) {
+  wire_writer_t writer;
+  wire_writer_init(&writer);
+  uint8_t flag = isFolder ? 1 : 0;
+  wire_put_raw(&writer, &flag, 1);
+  wire_put_raw(&writer, configurationPath, strlen(configurationPath));
+  call_t call = {.kind = CALL_LISTENER_SETTINGS, .answer = answer};
+  return run_written(&call, &writer);
+}
+
+int32_t guest_http_request(const uint8_t* input, size_t size, int tls, int primaryOnly, guest_buffer_t* answer,
+                           int* instance) {
+  call_t call = {.kind = CALL_HTTP, .input = input, .input_size = size, .level = tls, .answer = answer};
+  guest_t* g = primaryOnly || guest_count == 1 ? (pthread_mutex_lock(&PRIMARY->lock), PRIMARY) : pool_lock_any();
+  int32_t result = run(g, &call);
+  pthread_mutex_unlock(&g->lock);
+  *instance = (int)(g - guests);
+  return result;
+}
+
+int32_t guest_http_continue(int instance, uint32_t stream, guest_buffer_t* chunk) {
+  if (instance < 0 || instance >= guest_count) return GUEST_FAILED;
+  call_t call = {.kind = CALL_HTTP_CONTINUE, .level = (int32_t)stream, .answer = chunk};
+  return run_locked(&guests[instance], &call);
+}
+
+void guest_http_end(int instance, uint32_t stream) {
+  if (instance < 0 || instance >= guest_count) return;
+  call_t call = {.kind = CALL_HTTP_END, .level = (int32_t)stream};
+  run_locked(&guests[instance], &call);
 }
 
 int guest_take_restarted(void) {

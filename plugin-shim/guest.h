@@ -75,6 +75,20 @@ int32_t guest_upload_zip_member(const char* id, const uint8_t* data, uint64_t si
 void guest_upload_zip_member_done(const char* id, int32_t outcome, const char* message);
 /* outcome: a job outcome (codes.h): imported, rejected by Orthanc (message says why), or gone. */
 void guest_upload_finish(const char* id, int32_t outcome, const char* message);
+/* ---- the listener (listener.c; assembly/index.ts http_request) ---- */
+
+/* The listener's settings: `isFolder`, whether Orthanc was started with a folder, and that path.
+ * The answer: u16 port, u8 TLS, u16-prefixed certificate path, u32 body limit, u32 connections,
+ * u32 per address, u32 timeout (s). */
+int32_t guest_listener_settings(int isFolder, const char* configurationPath, guest_buffer_t* answer);
+/* One request (input as http_request wants it), on any instance unless `primaryOnly`. `instance`
+ * receives the one that answered, which alone can continue its stream. */
+int32_t guest_http_request(const uint8_t* input, size_t size, int tls, int primaryOnly, guest_buffer_t* answer,
+                           int* instance);
+/* The next chunk of a streamed answer; -1 when it is over. */
+int32_t guest_http_continue(int instance, uint32_t stream, guest_buffer_t* chunk);
+void guest_http_end(int instance, uint32_t stream);
+
 /* True once after the module was restarted (its uploads/ state must be restored). */
 int guest_take_restarted(void);
 

@@ -59,6 +59,8 @@ void guest_init(guest_t* g);
 void pool_set_routing(uint32_t readerOps, const char* primaryFolder);
 /* The instance that answers a call on a path, returned locked. */
 guest_t* pool_lock_for(guest_path_op_t op, uint32_t count, const char* const* items);
+/* Any instance (a free one first), returned locked: the listener's requests, which the module hands back when only the primary can answer them. */
+guest_t* pool_lock_any(void);
 void queue_deletion(guest_t* g, int32_t level, const char* id);
 deletion_t* take_deletions(guest_t* g);
 

@@ -5,6 +5,7 @@
 #include "guest.h"
 #include "identity.h"
 #include "ingest.h"
+#include "listener.h"
 #include "staging.h"
 #include "wire.h"
 
@@ -374,6 +375,7 @@ EXPORTED int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
   snprintf(line, sizeof line, "WebDAV plugin %s: serving the share at %s (status at %s, staging in %s)", PLUGIN_VERSION,
            root, status_route_, staging_directory());
   OrthancPluginLogWarning(context, line);
+  listener_start();
   return 0;
 }
 
@@ -384,6 +386,7 @@ EXPORTED void OrthancPluginFinalize(void) {
   int running = timer_running;
   pthread_mutex_unlock(&timer_lock);
   if (running) pthread_join(timer_thread, NULL);
+  listener_stop();
   ingest_stop();
   guest_stop();
   staging_close();

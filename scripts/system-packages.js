@@ -6,7 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 // zlib1g-dev: the staging log's CRC-32 (crc32_z), linked statically so the plugin stays one .so
-const BUILD = ['orthanc', 'orthanc-dev', 'libdcmtk17', 'wabt', 'cmake', 'make', 'gcc', 'libc6-dev', 'zlib1g-dev'];
+// libmicrohttpd-dev: the header of the listener's HTTP engine (loaded with dlopen, docs/listener.md)
+const BUILD = ['orthanc', 'orthanc-dev', 'libdcmtk17', 'wabt', 'cmake', 'make', 'gcc', 'libc6-dev', 'zlib1g-dev',
+  'libmicrohttpd-dev'];
 
 /** What each command needs; `test` and `bench` include the WebDAV clients and the servers tests start. */
 export const PACKAGES = {
@@ -17,6 +19,7 @@ export const PACKAGES = {
     'dcmtk', // dcmdump: the oracle of the upload check (how Orthanc's parser reads a file)
     'postgresql-15', 'orthanc-postgresql', // the cluster test: two Orthancs on one database
     'nginx-light', 'openssl', // the HTTPS test: a TLS reverse proxy in front of Orthanc
+    'libmicrohttpd12', // the listener's HTTP engine at run time (the plugin loads it only when the listener is on)
   ],
 };
 

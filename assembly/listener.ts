@@ -1,0 +1,371 @@
+// The WebDAV protocol on the plugin's own listener (docs/listener.md): each HTTP request comes
+// whole from the shim (index.ts http_request), is authenticated by Orthanc's rules (login.ts),
+// and is answered over the same resource trees as Orthanc's port (share.ts, resources.ts).
+// Reading only (issue 11): OPTIONS, PROPFIND, GET, HEAD; writes answer 405 with the reason.
+// Comments cite RFC 4918 (WebDAV) and RFC 9110 (HTTP semantics) by section.
+import { Share, Request } from "./share";
+import { Login } from "./login";
+import { Resource, Listing, UPLOADS } from "./resources";
+import { BodyKind, FileKind } from "./codes";
+import { ByteWriter } from "./wire";
+import { readTarget, TargetPlace, hrefOf } from "./urls";
+import { readPropfind, Propfind } from "./propfind";
+import { MultistatusWriter, MULTISTATUS_START, MULTISTATUS_END } from "./multistatus";
+import { evaluatePreconditions, Precondition, selectRange, RangeKind } from "./conditions";
+import { formatHttpDate, shareDateMs } from "./httpdate";
+import { htmlIndex } from "./htmlindex";
+import { formatShareDate } from "./clock";
+import { trapIfAsked } from "./testing";
+
+/** Bytes of multistatus per chunk handed to the shim. */
+export const CHUNK_BYTES = 1 << 20;
+/** Streams not continued for this long are dropped (a client that went away mid-answer). */
+const STREAM_IDLE_MS: f64 = 120000;
+const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
+const WRITE_METHODS: Array<string> = ["PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK", "POST"];
+const REALM = "Basic realm=\"Orthanc Secure Area\"";
+
+export class HttpRequest {
+  /** Header names in lower case; repeated headers joined by ", " (RFC 9110 5.3). */
+  headers: Map<string, string> = new Map<string, string>();
+  body: string = "";
+  constructor(public method: string, public target: string, public peer: string, public tls: bool,
+    public primary: bool) {}
+
+  header(name: string): string {
+    return this.headers.has(name) ? this.headers.get(name) : "";
+  }
+
+  addHeader(name: string, value: string): void {
+    const key = name.toLowerCase();
+    this.headers.set(key, this.headers.has(key) ? this.headers.get(key) + ", " + value : value);
+  }
+}
+
+export class HttpAnswer {
+  /** name, value, name, value... (Content-Length is the shim's, from `length`). */
+  headers: Array<string> = new Array<string>();
+  kind: BodyKind = BodyKind.None;
+  /** The body's length as announced; u64.MAX_VALUE when streamed (chunked). */
+  length: u64 = 0;
+  body: ArrayBuffer | null = null;
+  /** Instance or staged: what to read, from where, and the whole file's size. */
+  source: string = "";
+  offset: u64 = 0;
+  total: u64 = 0;
+  stream: u32 = 0;
+  /** Milliseconds the shim waits before answering (a failed login). */
+  delayMs: i32 = 0;
+  constructor(public status: i32) {}
+
+  header(name: string, value: string): HttpAnswer {
+    this.headers.push(name);
+    this.headers.push(value);
+    return this;
+  }
+
+  kindOf(kind: BodyKind): HttpAnswer {
+    this.kind = kind;
+    return this;
+  }
+
+  /** HEAD: the headers and length of the GET, no bytes. */
+  withoutBody(): HttpAnswer {
+    this.kind = BodyKind.None;
+    this.body = null;
+    return this;
+  }
+
+  inline(text: string, type: string): HttpAnswer {
+    const bytes = String.UTF8.encode(text);
+    this.kind = BodyKind.Inline;
+    this.body = bytes;
+    this.length = <u64>bytes.byteLength;
+    return this.header("Content-Type", type);
+  }
+}
+
+/** A plain-text error answer: the reason only, never a request header echoed back. */
+export function errorAnswer(status: i32, reason: string): HttpAnswer {
+  return new HttpAnswer(status).inline(reason + "\n", "text/plain; charset=utf-8");
+}
+
+/** One folder being walked by a streamed PROPFIND: its path, its entries, the next to write. */
+class Frame {
+  index: i32 = 0;
+  constructor(public path: Array<string>, public entries: Array<Resource>) {}
+}
+
+/** A PROPFIND answer written as the tree is walked (Depth 1 and infinity), a chunk at a time. */
+class PropfindStream {
+  writer: MultistatusWriter;
+  frames: Array<Frame> = new Array<Frame>();
+  done: bool = false;
+  lastUsedMs: f64;
+  constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64) {
+    this.writer = new MultistatusWriter(new ByteWriter(CHUNK_BYTES + 65536), propfind);
+    this.lastUsedMs = nowMs;
+  }
+
+  /** The next chunk of the answer: up to about CHUNK_BYTES. */
+  next(): ArrayBuffer {
+    const out = this.writer.out;
+    out.reset();
+    while (out.length < CHUNK_BYTES && this.frames.length > 0) {
+      const frame = this.frames[this.frames.length - 1];
+      if (frame.index >= frame.entries.length) {
+        this.frames.pop();
+        continue;
+      }
+      const entry = frame.entries[frame.index++];
+      const path = frame.path.concat([entry.name]);
+      this.writer.response(hrefOf(this.root, path, entry.isFolder), entry);
+      if (this.infinite && entry.isFolder) {
+        const listing = this.request.tree.list(path);
+        if (listing !== null) this.frames.push(new Frame(path, listing.entries));
+      }
+    }
+    if (this.frames.length == 0 && !this.done) {
+      out.text(MULTISTATUS_END);
+      this.done = true;
+    }
+    return out.snapshot();
+  }
+}
+
+export class Listener {
+  private streams: Map<u32, PropfindStream> = new Map<u32, PropfindStream>();
+  private nextStream: u32 = 1;
+
+  constructor(public share: Share, public login: Login, public maxInfinityEntries: i32) {}
+
+  /** Answers one request; `nowMs` the clock of the failed-login delays and streams. */
+  handle(request: HttpRequest, nowMs: f64): HttpAnswer {
+    this.dropIdleStreams(nowMs);
+    if (!this.login.mayConnect(request.peer)) {
+      return errorAnswer(403, "Remote access is not allowed (Orthanc's RemoteAccessAllowed is false)");
+    }
+    let user = "";
+    if (this.login.authenticationEnabled) {
+      const authorization = request.header("authorization");
+      user = this.login.userOf(authorization);
+      if (user.length == 0) {
+        const answer = errorAnswer(401, "Log in with a user of Orthanc's RegisteredUsers").header("WWW-Authenticate", REALM);
+        if (authorization.length > 0) answer.delayMs = this.login.failed(request.peer, nowMs);
+        return answer;
+      }
+      this.login.succeeded(request.peer);
+    }
+    const config = this.share.config;
+    const target = readTarget(request.target, config.root);
+    if (target.place == TargetPlace.Invalid) return errorAnswer(400, "The request target is not a valid path");
+    for (let i = 0; i < target.path.length; i++) trapIfAsked(config.testTrapName, target.path[i]);
+    const method = request.method;
+    if (WRITE_METHODS.includes(method)) {
+      return errorAnswer(405, "This port of the share is read-only in this version: write through Orthanc's port (" +
+        config.root + "/uploads/)").header("Allow", READ_METHODS);
+    }
+    if (method != "OPTIONS" && method != "GET" && method != "HEAD" && method != "PROPFIND") {
+      return errorAnswer(501, "Method not implemented");
+    }
+    if (target.place == TargetPlace.Outside) return errorAnswer(404, "Not part of the share (it is at " + config.root + "/)");
+    if (method == "OPTIONS") return this.options();
+    if (target.place == TargetPlace.ServerRoot) return this.serverRoot(request, nowMs);
+    // uploads/ lives in the first module instance only (index.ts): others hand such requests on
+    const touchesUploads = target.path.length == 0 ? request.header("depth").trim().length == 0 ||
+      request.header("depth").trim().toLowerCase() == "infinity" : target.path[0] == UPLOADS;
+    if (!request.primary && touchesUploads) return new HttpAnswer(0).kindOf(BodyKind.Primary);
+    const identity = !this.login.authenticationEnabled ? "a" : "u:" + user;
+    const shared = this.share.request(target.path, config.access.principal(identity));
+    if (method == "PROPFIND") return this.propfind(request, shared, nowMs);
+    return this.get(request, shared, method == "HEAD");
+  }
+
+  /** RFC 4918 10.1: class 1 and 2 (locks come with writing, docs/listener.md). */
+  private options(): HttpAnswer {
+    const answer = new HttpAnswer(200);
+    answer.header("DAV", "1, 2").header("MS-Author-Via", "DAV").header("Allow", READ_METHODS);
+    return answer;
+  }
+
+  /** "/" outside the root: Windows and some clients walk the path from the server's root. */
+  private serverRoot(request: HttpRequest, nowMs: f64): HttpAnswer {
+    if (request.method != "PROPFIND") {
+      const root = this.share.config.root;
+      return new HttpAnswer(200).inline("<!DOCTYPE html><html><body><a href=\"" + root + "/\">" + root + "/</a></body></html>\n",
+        "text/html; charset=utf-8");
+    }
+    const parsed = readPropfind(request.body);
+    const propfind = parsed.propfind;
+    if (propfind === null) return errorAnswer(400, parsed.error);
+    const depth = request.header("depth").trim();
+    const writer = new MultistatusWriter(new ByteWriter(4096), propfind);
+    const date = formatShareDate(nowMs);
+    writer.out.text(MULTISTATUS_START);
+    writer.response("/", new Resource("", true, 0, "", date));
+    if (depth != "0") {
+      const root = this.share.config.root;
+      writer.response(root + "/", new Resource(root.substring(1), true, 0, "", date));
+    }
+    writer.out.text(MULTISTATUS_END);
+    return this.multistatus(writer.out.snapshot());
+  }
+
+  private multistatus(body: ArrayBuffer): HttpAnswer {
+    const answer = new HttpAnswer(207);
+    answer.kind = BodyKind.Inline;
+    answer.body = body;
+    answer.length = <u64>body.byteLength;
+    return answer.header("Content-Type", "application/xml; charset=utf-8");
+  }
+
+  /** RFC 4918 9.1. */
+  private propfind(request: HttpRequest, shared: Request, nowMs: f64): HttpAnswer {
+    const depthHeader = request.header("depth").trim().toLowerCase();
+    if (depthHeader != "" && depthHeader != "0" && depthHeader != "1" && depthHeader != "infinity") {
+      return errorAnswer(400, "Depth must be 0, 1 or infinity");
+    }
+    const parsed = readPropfind(request.body);
+    const propfind = parsed.propfind;
+    if (propfind === null) return errorAnswer(400, parsed.error);
+    const path = shared.path;
+    const resource = shared.tree.stat(path);
+    if (resource === null) return errorAnswer(404, "Not found");
+    const root = this.share.config.root;
+    const infinite = depthHeader == "" || depthHeader == "infinity";
+    const depth0 = depthHeader == "0" || !resource.isFolder; // a file's PROPFIND answers that file alone
+    if (!depth0 && infinite && this.countBeyond(shared, this.maxInfinityEntries)) {
+      // 9.1: the server may refuse Depth infinity, with this precondition
+      const answer = new HttpAnswer(403);
+      answer.kind = BodyKind.Inline;
+      const body = String.UTF8.encode("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>");
+      answer.body = body;
+      answer.length = <u64>body.byteLength;
+      return answer.header("Content-Type", "application/xml; charset=utf-8");
+    }
+    const stream = new PropfindStream(shared, root, propfind, infinite, nowMs);
+    const out = stream.writer.out;
+    out.text(MULTISTATUS_START);
+    const self = resource.isFolder && path.length == 0 ? new Resource(root.substring(root.lastIndexOf("/") + 1), true, 0, "", resource.modified) : resource;
+    stream.writer.response(hrefOf(root, path, resource.isFolder), self);
+    if (depth0) {
+      out.text(MULTISTATUS_END);
+      return this.multistatus(out.snapshot());
+    }
+    const listing = shared.tree.list(path);
+    if (listing !== null) stream.frames.push(new Frame(path, listing.entries));
+    const head = out.snapshot();
+    const first = stream.next();
+    if (stream.done) return this.multistatus(concat(head, first));
+    const id = this.nextStream++;
+    this.streams.set(id, stream);
+    const answer = this.multistatus(concat(head, first));
+    answer.kind = BodyKind.Stream;
+    answer.length = u64.MAX_VALUE;
+    answer.stream = id;
+    return answer;
+  }
+
+  /** Whether the tree below the request's path holds more than `limit` resources. */
+  private countBeyond(shared: Request, limit: i32): bool {
+    let count = 0;
+    const pending = new Array<Array<string>>();
+    pending.push(shared.path);
+    while (pending.length > 0) {
+      const path = pending.pop();
+      const listing = shared.tree.list(path);
+      if (listing === null) continue;
+      const entries = listing.entries;
+      count += entries.length;
+      if (count > limit) return true;
+      for (let i = 0; i < entries.length; i++) if (entries[i].isFolder) pending.push(path.concat([entries[i].name]));
+    }
+    return false;
+  }
+
+  /** The next chunk of stream `id`, or null when it is unknown (done, dropped, or the module restarted). */
+  continueStream(id: u32, nowMs: f64): ArrayBuffer | null {
+    if (!this.streams.has(id)) return null;
+    const stream = this.streams.get(id);
+    if (stream.done) {
+      this.streams.delete(id);
+      return null;
+    }
+    stream.lastUsedMs = nowMs;
+    const chunk = stream.next();
+    if (stream.done) this.streams.delete(id);
+    return chunk;
+  }
+
+  endStream(id: u32): void {
+    if (this.streams.has(id)) this.streams.delete(id);
+  }
+
+  get openStreams(): i32 {
+    return this.streams.size;
+  }
+
+  private dropIdleStreams(nowMs: f64): void {
+    if (this.streams.size == 0) return;
+    const ids = this.streams.keys();
+    for (let i = 0; i < ids.length; i++) {
+      if (nowMs - this.streams.get(ids[i]).lastUsedMs > STREAM_IDLE_MS) this.streams.delete(ids[i]);
+    }
+  }
+
+  /** GET and HEAD (RFC 9110 9.3.1, 9.3.2), with conditions (13) and a single range (14). */
+  private get(request: HttpRequest, shared: Request, head: bool): HttpAnswer {
+    const resource = shared.tree.stat(shared.path);
+    if (resource === null) return errorAnswer(404, "Not found");
+    if (resource.isFolder) {
+      const listing = shared.tree.list(shared.path);
+      const title = this.share.config.root + "/" + shared.path.join("/");
+      const answer = new HttpAnswer(200).inline(htmlIndex(title, listing !== null ? listing : new Listing([]), shared.path.length == 0),
+        "text/html; charset=utf-8");
+      return head ? answer.withoutBody() : answer;
+    }
+    const opened = shared.tree.open(shared.path);
+    if (opened === null) return errorAnswer(404, "Not found");
+    const file = opened.resource;
+    const tag = file.entityTag;
+    const modifiedMs = shareDateMs(file.modified);
+    const lastModified = formatHttpDate(modifiedMs < 0 ? 0 : modifiedMs);
+    const verdict = evaluatePreconditions(request.header("if-match"), request.header("if-unmodified-since"),
+      request.header("if-none-match"), request.header("if-modified-since"), tag, modifiedMs);
+    if (verdict == Precondition.Failed) return errorAnswer(412, "Precondition failed");
+    const size: u64 = opened.kind == FileKind.Content ? <u64>opened.body.byteLength : file.size;
+    if (verdict == Precondition.NotModified) {
+      return new HttpAnswer(304).header("ETag", tag).header("Last-Modified", lastModified);
+    }
+    const range = selectRange(request.header("range"), request.header("if-range"), tag, lastModified, size);
+    if (range.kind == RangeKind.Unsatisfiable) {
+      return errorAnswer(416, "Range not satisfiable").header("Content-Range", "bytes */" + size.toString());
+    }
+    const answer = new HttpAnswer(range.kind == RangeKind.Part ? 206 : 200);
+    answer.header("Content-Type", file.mime).header("ETag", tag).header("Last-Modified", lastModified)
+      .header("Accept-Ranges", "bytes");
+    if (range.kind == RangeKind.Part) {
+      answer.header("Content-Range", "bytes " + range.start.toString() + "-" + (range.start + range.length - 1).toString() +
+        "/" + size.toString());
+    }
+    answer.length = range.length;
+    if (head) return answer;
+    if (opened.kind == FileKind.Content) {
+      answer.kind = BodyKind.Inline;
+      answer.body = opened.body.slice(<i32>range.start, <i32>(range.start + range.length));
+    } else {
+      answer.kind = opened.kind == FileKind.Instance ? BodyKind.Instance : BodyKind.Staged;
+      answer.source = String.UTF8.decode(opened.body);
+      answer.offset = range.start;
+      answer.total = size;
+    }
+    return answer;
+  }
+}
+
+function concat(a: ArrayBuffer, b: ArrayBuffer): ArrayBuffer {
+  const joined = new ArrayBuffer(a.byteLength + b.byteLength);
+  memory.copy(changetype<usize>(joined), changetype<usize>(a), <usize>a.byteLength);
+  memory.copy(changetype<usize>(joined) + <usize>a.byteLength, changetype<usize>(b), <usize>b.byteLength);
+  return joined;
+}
