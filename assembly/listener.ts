@@ -150,6 +150,8 @@ export class Listener {
       const authorization = request.header("authorization");
       user = this.login.userOf(authorization);
       if (user.length == 0) {
+        // failed logins are counted by the first instance alone, so that every instance's answer waits as long
+        if (authorization.length > 0 && !request.primary) return new HttpAnswer(0).kindOf(BodyKind.Primary);
         const answer = errorAnswer(401, "Log in with a user of Orthanc's RegisteredUsers").header("WWW-Authenticate", REALM);
         if (authorization.length > 0) answer.delayMs = this.login.failed(request.peer, nowMs);
         return answer;

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { Orthanc, basicAuthorization } from '../lib/orthanc.js';
+import { Orthanc, basicAuthorization, freePort } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { run } from '../lib/davfs.js';
@@ -36,13 +36,17 @@ const STUDIES = [
 ];
 
 let orthanc;
+let listener; // the share's own listener (docs/listener.md): the rules hold there as on Orthanc's port
 const instances = new Map(); // Orthanc instance id -> { study key, sopUid }
 const studyIds = new Map(); // study key -> Orthanc study id
 const hidden = new Map(); // user -> strings that must never appear in that user's answers
 
-const dav = (user, password = PASSWORDS[user]) => new WebDav(orthanc.url, '/webdav', user ? { Authorization: basicAuthorization(user, password) } : {});
+const dav = (user, password = PASSWORDS[user], door = orthanc.url) =>
+  new WebDav(door, '/webdav', user ? { Authorization: basicAuthorization(user, password) } : {});
 
 before(async () => {
+  const listenerPort = await freePort();
+  listener = `http://127.0.0.1:${listenerPort}`;
   orthanc = await (await Orthanc.create(path.join(ROOT, '.test-work', 'access'), {
     plugin: PLUGIN,
     restUser: 'admin',
@@ -50,7 +54,8 @@ before(async () => {
       AuthenticationEnabled: true,
       RegisteredUsers: PASSWORDS,
       // Two module instances: identity and hidden studies must hold whichever instance answers.
-      WebDavShare: { DeleteAllowed: true, AccessRules: RULES, UploadFolderIdleSeconds: 60, ModuleInstances: 2 },
+      WebDavShare: { DeleteAllowed: true, AccessRules: RULES, UploadFolderIdleSeconds: 60, ModuleInstances: 2,
+        Listener: { Port: listenerPort } },
     },
   })).start();
   for (const study of STUDIES) {
@@ -86,8 +91,8 @@ after(async () => {
 const expectedInstances = (user) => [...instances].filter(([, i]) => STUDIES.find((s) => s.key === i.study).seenBy.includes(user));
 
 /** Everything a user reaches by PROPFIND: per view, the instances; every folder has a file below. */
-async function userTree(user) {
-  const { files, folders } = await dav(user).walk();
+async function userTree(user, door = orthanc.url) {
+  const { files, folders } = await dav(user, PASSWORDS[user], door).walk();
   const byView = {};
   for (const view of ['by-patients', 'by-studies', 'by-dates', 'by-uids']) byView[view] = [];
   for (const file of files) {
@@ -105,9 +110,9 @@ function assertNoSecret(user, text, what) {
   }
 }
 
-test('each user sees exactly their studies in all four views, and no empty year, month or patient', async () => {
-  for (const user of USERS) {
-    const tree = await userTree(user);
+test('each user sees exactly their studies in all four views, and no empty year, month or patient, on both ports', async () => {
+  for (const [user, door] of USERS.flatMap((u) => [[u, orthanc.url], [u, listener]])) {
+    const tree = await userTree(user, door);
     const expected = expectedInstances(user);
     const ids = expected.map(([id]) => id).sort();
     const sopUids = expected.map(([, i]) => i.sopUid).sort();
@@ -121,7 +126,7 @@ test('each user sees exactly their studies in all four views, and no empty year,
       assert.ok(tree.paths.some((p) => p.startsWith(prefix) && !p.endsWith('/')), `${user}: ${prefix} holds no file`);
     }
     assertNoSecret(user, tree.paths.join('\n'), 'the tree');
-    const root = (await dav(user).propfind([], 1)).entries.map((e) => e.name).sort();
+    const root = (await dav(user, PASSWORDS[user], door).propfind([], 1)).entries.map((e) => e.name).sort();
     const views = ['by-dates', 'by-patients', 'by-studies', 'by-uids'];
     assert.deepEqual(root, ['cardio', 'neuro', 'admin'].includes(user) ? [...views, 'uploads'] : views, `${user}: the root`);
   }
@@ -130,6 +135,27 @@ test('each user sees exactly their studies in all four views, and no empty year,
   assert.ok(adminStudies.includes('P1 - Smith^Ann - Same study (1)'));
   const cardioStudies = (await dav('cardio').propfind(['by-studies'], 1)).entries.map((e) => e.name).sort();
   assert.deepEqual(cardioStudies, ['P1 - Smith^Ann - Same study', 'P4 - Poe^Al - ECG TRIAL-42']);
+});
+
+test('the listener asks for a login as Orthanc does, slows down wrong passwords, and hides studies by name', async () => {
+  const anonymous = await fetch(`${listener}/webdav/`, { method: 'PROPFIND', headers: { Depth: '0' } });
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.headers.get('www-authenticate'), /^Basic /);
+  const timings = [];
+  for (let i = 0; i < 3; i++) {
+    const started = Date.now();
+    const wrong = await dav('cardio', 'not-the-password', listener).propfind([], 0);
+    timings.push(Date.now() - started);
+    assert.equal(wrong.status, 401);
+  }
+  assert.ok(timings[2] >= 700, `the third wrong password waits (200, 400, 800 ms by login.ts, whichever module instance answers), took ${timings.join(', ')} ms`);
+  assert.equal((await dav('cardio', PASSWORDS.cardio, listener).propfind([], 0)).status, 207, 'the right password clears the wait');
+  const pet = STUDIES.find((s) => s.key === 'pet');
+  for (const user of ['cardio', 'neuro']) {
+    const answer = await dav(user, PASSWORDS[user], listener).propfind(['by-uids', pet.uid], 0);
+    assert.equal(answer.status, 404, `${user} cannot reach a hidden study by its UID`);
+  }
+  assert.equal((await dav('admin', PASSWORDS.admin, listener).propfind(['by-uids', pet.uid], 0)).status, 207);
 });
 
 test('rclone sees the same tree as PROPFIND for a restricted user', async () => {
