@@ -1,5 +1,6 @@
 // npm start: builds the plugin, starts Orthanc 1.10.1 with a local SQLite database in .demo/
-// and the plugin on port 8042 (HTTP_PORT to change it), loads a few generated demo studies the
+// and the plugin on port 8042 (HTTP_PORT to change it), the share's own listener on the next
+// port (docs/listener.md), loads a few generated demo studies the
 // first time, and prints the share's URL and how to mount it. Ctrl-C stops Orthanc.
 import path from 'node:path';
 import { build, ROOT } from './build.js';
@@ -9,15 +10,19 @@ const { Orthanc } = await import('../tests/lib/orthanc.js');
 const { makeInstance, newUid } = await import('../tests/lib/dicom.js');
 
 const httpPort = Number(process.env.HTTP_PORT ?? 8042);
+const listenerPort = httpPort + 1;
 const orthanc = await Orthanc.create(path.join(ROOT, '.demo'), {
   plugin,
   keepData: true,
-  options: { Name: 'webdav-share-demo', HttpPort: httpPort, DicomPort: Number(process.env.DICOM_PORT ?? 4242) },
+  options: {
+    Name: 'webdav-share-demo', HttpPort: httpPort, DicomPort: Number(process.env.DICOM_PORT ?? 4242),
+    WebDavShare: { Listener: { Port: listenerPort } },
+  },
 });
 try {
   await orthanc.start();
 } catch (error) {
-  console.error(`${error.message}\nIs port ${httpPort} already in use? Try: HTTP_PORT=8043 npm start`);
+  console.error(`${error.message}\nIs port ${httpPort} already in use? Try: HTTP_PORT=8052 npm start`);
   process.exit(1);
 }
 
@@ -39,18 +44,24 @@ if (statistics.CountInstances === 0) {
 }
 
 const url = `http://localhost:${httpPort}/webdav/`;
+const own = `http://localhost:${listenerPort}/webdav/`;
+const mounts = (at, port) => `  Nautilus / GNOME Files: Other Locations -> Connect to Server -> dav://localhost:${port}/webdav/
+  davfs2:   sudo mount -t davfs ${at} /mnt/orthanc
+  rclone:   rclone lsf -R ":webdav,url='${at}',vendor=other:"
+  Windows:  Map network drive -> Connect to a Web site -> ${at}
+  macOS:    Finder -> Go -> Connect to Server -> ${at}`;
 console.log(`
 Orthanc ${orthanc.url} is running with the WebDAV share plugin (log: ${orthanc.logFile}).
 
-  The share:   ${url}
+  The share on Orthanc's port:     ${url}   (reads and writes: drop files into uploads/)
+  The share on its own listener:   ${own}   (reads, with dates, ETags and ranges every client understands)
   Its status:  http://localhost:${httpPort}/webdav-share/status
 
-Mount it:
-  Nautilus / GNOME Files: Other Locations -> Connect to Server -> dav://localhost:${httpPort}/webdav/
-  davfs2:   sudo mount -t davfs ${url} /mnt/orthanc
-  rclone:   rclone lsf -R ":webdav,url='${url}',vendor=other:"
-  Windows:  Map network drive -> Connect to a Web site -> ${url}
-  macOS:    Finder -> Go -> Connect to Server -> ${url}
+Mount Orthanc's port:
+${mounts(url, httpPort)}
+
+Mount the listener (read-only in this version):
+${mounts(own, listenerPort)}
 
 Ctrl-C stops Orthanc; the data stays in ${path.join(ROOT, '.demo')}.`);
 
