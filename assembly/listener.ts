@@ -102,16 +102,17 @@ class PropfindStream {
   frames: Array<Frame> = new Array<Frame>();
   done: bool = false;
   lastUsedMs: f64;
-  constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64) {
-    this.writer = new MultistatusWriter(new ByteWriter(CHUNK_BYTES + 65536), propfind);
+  constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64,
+    public chunkBytes: i32) {
+    this.writer = new MultistatusWriter(new ByteWriter(chunkBytes + 65536), propfind);
     this.lastUsedMs = nowMs;
   }
 
-  /** The next chunk of the answer: up to about CHUNK_BYTES. */
+  /** The next chunk of the answer: about chunkBytes. */
   next(): ArrayBuffer {
     const out = this.writer.out;
     out.reset();
-    while (out.length < CHUNK_BYTES && this.frames.length > 0) {
+    while (out.length < this.chunkBytes && this.frames.length > 0) {
       const frame = this.frames[this.frames.length - 1];
       if (frame.index >= frame.entries.length) {
         this.frames.pop();
@@ -136,6 +137,8 @@ class PropfindStream {
 export class Listener {
   private streams: Map<u32, PropfindStream> = new Map<u32, PropfindStream>();
   private nextStream: u32 = 1;
+  /** Bytes of multistatus per chunk (unit specs make it small). */
+  chunkBytes: i32 = CHUNK_BYTES;
 
   constructor(public share: Share, public login: Login, public maxInfinityEntries: i32) {}
 
@@ -245,7 +248,7 @@ export class Listener {
       answer.length = <u64>body.byteLength;
       return answer.header("Content-Type", "application/xml; charset=utf-8");
     }
-    const stream = new PropfindStream(shared, root, propfind, infinite, nowMs);
+    const stream = new PropfindStream(shared, root, propfind, infinite, nowMs, this.chunkBytes);
     const out = stream.writer.out;
     out.text(MULTISTATUS_START);
     const self = resource.isFolder && path.length == 0 ? new Resource(root.substring(root.lastIndexOf("/") + 1), true, 0, "", resource.modified) : resource;

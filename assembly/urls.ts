@@ -5,6 +5,8 @@
 // (RFC 3986 5.2.4 resolution belongs to clients; a server that resolves them lets
 // "/webdav/../x" look like the share). Hrefs in answers are percent-encoded the same way.
 
+import { isValidUtf8 } from "./wire";
+
 /** What a target names: the root of the server, the share's root or below it, or nothing here. */
 export enum TargetPlace { ServerRoot, Share, Outside, Invalid }
 
@@ -39,13 +41,9 @@ export function decodeSegment(segment: string): string | null {
     if (byte == 0) return null;
     bytes[n++] = <u8>byte;
   }
-  const decoded = bytes.slice(0, n);
-  const text = String.UTF8.decode(decoded.buffer);
-  // a round trip that changes the bytes means they were not UTF-8 (decode replaced them)
-  if (String.UTF8.byteLength(text) != n) return null;
-  const again = Uint8Array.wrap(String.UTF8.encode(text));
-  for (let i = 0; i < n; i++) if (again[i] != decoded[i]) return null;
-  return text;
+  // strict UTF-8 (no surrogates, no overlong forms), as wire.ts checks the core's paths
+  if (!isValidUtf8(bytes.dataStart, <usize>n)) return null;
+  return String.UTF8.decodeUnsafe(bytes.dataStart, <usize>n);
 }
 
 /**

@@ -19,8 +19,8 @@ test('the module imports only the host functions of assembly/host/index.ts', () 
 test('the module exports exactly the ABI of assembly/index.ts', () => {
   const module = new WebAssembly.Module(readFileSync(WASM));
   const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
-  assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'filter_request', 'input', 'is_existing_folder',
-    'list_folder', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick',
+  assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'filter_request', 'http_continue', 'http_end',
+    'http_request', 'input', 'is_existing_folder', 'list_folder', 'listener_settings', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick',
     'upload_check', 'upload_finish', 'upload_next', 'upload_restore', 'upload_staged', 'upload_zip_member',
     'upload_zip_member_done']);
 });
@@ -64,7 +64,7 @@ test('the wire format of configure and list_folder, with a fake host', async () 
   assert.equal(call('list_folder', encodePath(['nothing'])), -1);
   // configure's tail: u8 filter (no access rules: 0), u8-prefixed status route, u8 module
   // instances, u8 bits of the callbacks any instance answers, u8-prefixed folder only the first
-  // instance serves
+  // instance serves, u16 port of the listener
   let at = 2 + configured[1];
   at += 2 + configured.readUInt16LE(at);
   at += 1;
@@ -75,7 +75,9 @@ test('the wire format of configure and list_folder, with a fake host', async () 
   assert.equal(configured[at + 1], 0b111, 'IsExistingFolder, ListFolder and RetrieveFile (codes.ts Callback) may go to any instance');
   at += 2;
   assert.equal(configured.subarray(at + 1, at + 1 + configured[at]).toString(), 'uploads');
-  assert.equal(at + 1 + configured[at], configured.length, 'nothing after it');
+  at += 1 + configured[at];
+  assert.equal(configured.readUInt16LE(at), 0, 'no listener unless WebDavShare.Listener.Port is set');
+  assert.equal(at + 2, configured.length, 'nothing after it');
 });
 
 test('with access rules: the filter decides and names the identity; callbacks use it only for their own URI', async () => {

@@ -1,0 +1,123 @@
+import { readConfiguration } from "../../assembly/config";
+import { Share } from "../../assembly/share";
+import { Listener, HttpRequest, HttpAnswer } from "../../assembly/listener";
+import { BodyKind } from "../../assembly/codes";
+import { smallOrthanc } from "./helpers/orthanc";
+
+const LOGIN = "{\"AuthenticationEnabled\":true,\"RegisteredUsers\":{\"ann\":\"secret\"}}";
+
+function listenerOf(configuration: string): Listener {
+  const config = readConfiguration(configuration).config;
+  return new Listener(new Share(config, smallOrthanc()), config.login, config.maxInfinityEntries);
+}
+
+function ask(listener: Listener, method: string, target: string, depth: string = "", primary: bool = true,
+  peer: string = "127.0.0.1", authorization: string = "", range: string = ""): HttpAnswer {
+  const request = new HttpRequest(method, target, peer, false, primary);
+  if (depth.length > 0) request.addHeader("Depth", depth);
+  if (authorization.length > 0) request.addHeader("Authorization", authorization);
+  if (range.length > 0) request.addHeader("Range", range);
+  return listener.handle(request, 1000);
+}
+
+function text(answer: HttpAnswer): string {
+  const body = answer.body;
+  return body === null ? "" : String.UTF8.decode(body);
+}
+
+function header(answer: HttpAnswer, name: string): string {
+  for (let i = 0; i + 1 < answer.headers.length; i += 2) if (answer.headers[i] == name) return answer.headers[i + 1];
+  return "";
+}
+
+describe("Listener: who may ask", () => {
+  it("401 with Basic without a login; wrong passwords wait longer each time, counted by the first instance", () => {
+    const listener = listenerOf(LOGIN);
+    const none = ask(listener, "PROPFIND", "/webdav/", "0");
+    expect(none.status).toBe(401);
+    expect(header(none, "WWW-Authenticate").startsWith("Basic ")).toBe(true);
+    expect(none.delayMs).toBe(0, "no credentials: no wait (clients ask first without)");
+    const wrong = "Basic " + "YW5uOndyb25n"; // ann:wrong
+    expect(ask(listener, "PROPFIND", "/webdav/", "0", false, "127.0.0.1", wrong).kind).toBe(BodyKind.Primary);
+    expect(ask(listener, "PROPFIND", "/webdav/", "0", true, "127.0.0.1", wrong).delayMs).toBe(200);
+    expect(ask(listener, "PROPFIND", "/webdav/", "0", true, "127.0.0.1", wrong).delayMs).toBe(400);
+    const right = "Basic " + "YW5uOnNlY3JldA=="; // ann:secret
+    expect(ask(listener, "PROPFIND", "/webdav/", "0", true, "127.0.0.1", right).status).toBe(207);
+  });
+
+  it("only 127.0.0.1 without RemoteAccessAllowed (::1 and 127.0.0.2 are remote for Orthanc)", () => {
+    const listener = listenerOf("{}");
+    expect(ask(listener, "OPTIONS", "/webdav/").status).toBe(200);
+    expect(ask(listener, "OPTIONS", "/webdav/", "", true, "::1").status).toBe(403);
+    expect(ask(listener, "OPTIONS", "/webdav/", "", true, "127.0.0.2").status).toBe(403);
+    expect(ask(listenerOf("{\"RemoteAccessAllowed\":true,\"AuthenticationEnabled\":false}"), "OPTIONS", "/webdav/", "", true, "10.1.2.3").status).toBe(200);
+  });
+});
+
+describe("Listener: reading", () => {
+  it("PROPFIND Depth 1 of the root lists the views with collection hrefs", () => {
+    const answer = ask(listenerOf("{}"), "PROPFIND", "/webdav", "1");
+    expect(answer.status).toBe(207);
+    const body = text(answer);
+    expect(body.includes("<D:href>/webdav/</D:href>")).toBe(true);
+    expect(body.includes("<D:href>/webdav/by-uids/</D:href>")).toBe(true);
+    expect(body.endsWith("</D:multistatus>")).toBe(true);
+  });
+
+  it("a streamed Depth infinity gives, chunk by chunk, exactly the answer written at once", () => {
+    const whole = text(ask(listenerOf("{}"), "PROPFIND", "/webdav/by-uids/", "infinity"));
+    const listener = listenerOf("{}");
+    listener.chunkBytes = 100;
+    const first = ask(listener, "PROPFIND", "/webdav/by-uids/", "infinity");
+    expect(first.kind).toBe(BodyKind.Stream);
+    let joined = text(first);
+    let chunks = 1;
+    for (;;) {
+      const chunk = listener.continueStream(first.stream, 1000);
+      if (chunk === null) break;
+      joined += String.UTF8.decode(chunk);
+      chunks++;
+    }
+    expect(chunks > 3).toBe(true, "several chunks");
+    expect(joined).toBe(whole);
+    expect(joined.includes(".dcm</D:href>")).toBe(true, "down to the instances");
+    expect(listener.openStreams).toBe(0, "a finished stream is forgotten");
+  });
+
+  it("Depth infinity beyond MaxInfinityEntries: 403 propfind-finite-depth, nothing streamed", () => {
+    const listener = listenerOf("{\"WebDavShare\":{\"Listener\":{\"MaxInfinityEntries\":2}}}");
+    const answer = ask(listener, "PROPFIND", "/webdav/by-uids/");
+    expect(answer.status).toBe(403);
+    expect(text(answer).includes("<D:propfind-finite-depth/>")).toBe(true);
+    expect(listener.openStreams).toBe(0);
+  });
+
+  it("GET names the instance and the range for the shim; HEAD announces the length only", () => {
+    const listener = listenerOf("{}");
+    const path = "/webdav/by-uids/1.1/1.1.1/1.1.1.1.dcm";
+    const whole = ask(listener, "GET", path);
+    expect(whole.status).toBe(200);
+    expect(whole.kind).toBe(BodyKind.Instance);
+    expect(whole.source).toBe("i1");
+    expect(whole.total).toBe(1234);
+    const part = ask(listener, "GET", path, "", true, "127.0.0.1", "", "bytes=1000-");
+    expect(part.status).toBe(206);
+    expect(part.offset).toBe(1000);
+    expect(part.length).toBe(234);
+    expect(header(part, "Content-Range")).toBe("bytes 1000-1233/1234");
+    const head = ask(listener, "HEAD", path);
+    expect(head.kind).toBe(BodyKind.None);
+    expect(head.length).toBe(1234);
+  });
+
+  it("a reader instance hands uploads/ to the first; writes are 405 with the reason", () => {
+    const listener = listenerOf("{}");
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/", "1", false).kind).toBe(BodyKind.Primary);
+    expect(ask(listener, "PROPFIND", "/webdav/", "infinity", false).kind).toBe(BodyKind.Primary);
+    expect(ask(listener, "PROPFIND", "/webdav/by-uids/", "1", false).status).toBe(207);
+    const put = ask(listener, "PUT", "/webdav/uploads/a.dcm");
+    expect(put.status).toBe(405);
+    expect(text(put).includes("read-only")).toBe(true);
+    expect(ask(listener, "BREW", "/webdav/").status).toBe(501);
+  });
+});
