@@ -20,23 +20,26 @@ export function resultRows(m) {
       builtin: r.medians.builtin,
       plugin: r.medians.plugin,
       floor: r.medians.floor,
+      listener: r.medians.listener ?? null,
     })),
     { name: `walk of ${m.sampleSize} sampled folders (${m.concurrency} parallel)`, ...sample },
-    { name: 'walk, time per folder (sample)', builtin: builtinPerFolder, plugin: perFolder(sample.plugin, m.sampleSize), floor: perFolder(sample.floor, m.sampleSize) },
-    { name: 'walk, time per folder (full walk)', builtin: builtinPerFolder, builtinExtrapolated: true, plugin: perFolder(full.plugin, m.folderCount), floor: perFolder(full.floor, m.folderCount) },
-    { name: `full walk, ${m.folderCount} folders (${m.concurrency} parallel)`, builtin: builtinPerFolder * m.folderCount, builtinExtrapolated: true, plugin: full.plugin, floor: full.floor },
+    { name: 'walk, time per folder (sample)', builtin: builtinPerFolder, plugin: perFolder(sample.plugin, m.sampleSize), floor: perFolder(sample.floor, m.sampleSize), listener: perFolder(sample.listener ?? null, m.sampleSize) },
+    { name: 'walk, time per folder (full walk)', builtin: builtinPerFolder, builtinExtrapolated: true, plugin: perFolder(full.plugin, m.folderCount), floor: perFolder(full.floor, m.folderCount), listener: perFolder(full.listener ?? null, m.folderCount) },
+    { name: `full walk, ${m.folderCount} folders (${m.concurrency} parallel)`, builtin: builtinPerFolder * m.folderCount, builtinExtrapolated: true, plugin: full.plugin, floor: full.floor, listener: full.listener ?? null },
   ];
 }
 
 export function formatTable(rows) {
-  const header = ['case', 'built-in', 'plugin', 'floor', 'plugin/built-in', 'plugin/floor'];
+  const header = ['case', 'built-in', 'plugin', 'floor', 'listener', 'plugin/built-in', 'plugin/floor', 'listener/floor'];
   const lines = rows.map((r) => [
     r.name,
     `${r.builtinExtrapolated ? '~' : ''}${ms(r.builtin)}${r.builtinExtrapolated ? ' (extrapolated)' : ''}`,
     ms(r.plugin),
     ms(r.floor),
+    ms(r.listener ?? null),
     x(ratio(r.plugin, r.builtin)),
     x(ratio(r.plugin, r.floor)),
+    x(ratio(r.listener ?? null, r.floor)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

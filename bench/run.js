@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Orthanc } from '../tests/lib/orthanc.js';
+import { Orthanc, freePort } from '../tests/lib/orthanc.js';
 import { build, ROOT } from '../scripts/build.js';
 import { copyDatabase, ensureArchive, prng } from './archive.js';
 import { davUrl, discover, pathKey, parseListing, propfind } from './dav.js';
@@ -141,14 +141,25 @@ function runLoad(builtin, plugin, folders, files) {
 }
 
 /** Everything measured, with both Orthancs running. */
-async function measure(builtin, plugin, manifest) {
+async function measure(builtin, plugin, manifest, listenerPort) {
   const targets = [
     { name: 'builtin', root: `${builtin.url}${SHARE_ROOT}` },
     { name: 'plugin', root: `${plugin.url}${SHARE_ROOT}` },
     { name: 'floor', root: `${plugin.url}${FLOOR_ROOT}` },
   ];
   const [, pluginTarget, floorTarget] = targets;
+  // The share's own listener (docs/listener.md), in the same Orthanc as the plugin and the floor.
+  const listenerTarget = { name: 'listener', root: `http://127.0.0.1:${listenerPort}${SHARE_ROOT}` };
   const { folders, files, sample, coldWalkMs, entryCount, checks, rss } = await exploreShare(targets, plugin);
+  const onOrthancsPort = new Map();
+  for (const components of sample) {
+    const { text } = await propfind(pluginTarget.root, components);
+    onOrthancsPort.set(pathKey(components), { components, entries: parseListing(text, SHARE_ROOT, components) });
+  }
+  const listenerDiffs = await compareListings(listenerTarget.root, SHARE_ROOT, sample, onOrthancsPort, false);
+  log(`check on the sample: the listener differs from the plugin on Orthanc's port in ${listenerDiffs.length} of ${sample.length} folders`);
+  for (const d of listenerDiffs.slice(0, 5)) log(`  ${JSON.stringify(d)}`);
+  targets.push(listenerTarget);
   const pluginStatus = () => plugin.rest('GET', '/webdav-share/status');
   const moduleMemory = async () => mb((await pluginStatus()).ModuleMemoryBytes);
   if (process.env.BENCH_ONLY === 'load') {
@@ -165,12 +176,12 @@ async function measure(builtin, plugin, manifest) {
     const folder = c.method === 'PROPFIND' ? components : components.slice(0, -1);
     if (!folderKeys.has(pathKey(folder))) throw new Error(`${c.name}: ${pathKey(folder)} is not in the plugin's share`);
   }
-  log(`requests (${REPS} each, alternating built-in, plugin, floor):`);
+  log(`requests (${REPS} each, alternating built-in, plugin, floor, listener):`);
   const requests = (await alternate(cases, targets, REPS, log)).map((r, i) => ({ ...r, method: cases[i].method }));
 
   log(`plugin: module memory ${await moduleMemory()} after the requests`);
   log(`walks (${WALKS} rounds: the sample on all three, then full walks of plugin and floor):`);
-  const walks = { sample: { builtin: [], plugin: [], floor: [] }, full: { plugin: [], floor: [] } };
+  const walks = { sample: { builtin: [], plugin: [], floor: [], listener: [] }, full: { plugin: [], floor: [], listener: [] } };
   const orders = permutations(targets);
   let walkFailures = 0;
   for (let w = 0; w < WALKS; w += 1) {
@@ -180,7 +191,7 @@ async function measure(builtin, plugin, manifest) {
       walkFailures += r.failures;
     }
     log(`  round ${w + 1}, sample: ${targets.map((t) => `${t.name} ${ms(walks.sample[t.name][w])}`).join(', ')}`);
-    for (const target of w % 2 ? [floorTarget, pluginTarget] : [pluginTarget, floorTarget]) {
+    for (const target of w % 2 ? [floorTarget, listenerTarget, pluginTarget] : [pluginTarget, listenerTarget, floorTarget]) {
       const r = await timedWalk(target.root, folders, CONCURRENCY);
       walks.full[target.name].push(r.ms);
       walkFailures += r.failures;
@@ -199,7 +210,7 @@ async function measure(builtin, plugin, manifest) {
     folderCount: folders.length,
     entryCount,
     sampleSize: sample.length,
-    checks: { ...checks, walkFailures },
+    checks: { ...checks, walkFailures, listenerDifferingFolders: listenerDiffs.length },
     // What each process holds once everything was listed (the built-in's folder cache too).
     memory: {
       ...rss,
@@ -246,7 +257,9 @@ async function main() {
   // BENCH_MODULE_INSTANCES sets the plugin's ModuleInstances (README: several instances).
   const moduleInstances = Number(process.env.BENCH_MODULE_INSTANCES ?? 0);
   const pluginOptions = { WebDavEnabled: false, Plugins: [PLUGIN, floorPlugin] };
-  if (moduleInstances > 0) pluginOptions.WebDavShare = { ModuleInstances: moduleInstances };
+  const listenerPort = await freePort();
+  pluginOptions.WebDavShare = { Listener: { Port: listenerPort } };
+  if (moduleInstances > 0) pluginOptions.WebDavShare.ModuleInstances = moduleInstances;
   const plugin = await Orthanc.create(pluginDir, { options: pluginOptions });
   copyDatabase(dbDir, path.join(builtinDir, 'db'));
   copyDatabase(dbDir, path.join(pluginDir, 'db'));
@@ -269,7 +282,7 @@ async function main() {
     }
     log(`first PROPFIND by-studies/ after start (cold caches): built-in ${ms(firstListing.builtin)}, plugin ${ms(firstListing.plugin)}`);
 
-    const measured = await measure(builtin, plugin, manifest);
+    const measured = await measure(builtin, plugin, manifest, listenerPort);
     if (process.env.BENCH_ONLY === 'load') {
       log(JSON.stringify(measured.load));
       return;
