@@ -6,7 +6,12 @@
 
 const MAX_DEPTH = 32;
 
-/** `text` with the five characters XML gives meaning escaped (for text and attribute values). */
+/**
+ * `text` with the five characters XML gives meaning escaped (for text and attribute values).
+ * Written out by hand: AssemblyScript 0.27's String#replaceAll garbles the end of some strings
+ * when a one-character match is replaced by a longer string ("x\"" gave "x&quo" and two bytes
+ * of garbage; unit spec xml.spec.ts).
+ */
 export function escapeXml(text: string): string {
   let plain = true;
   for (let i = 0; i < text.length; i++) {
@@ -14,8 +19,18 @@ export function escapeXml(text: string): string {
     if (c == 0x26 || c == 0x3c || c == 0x3e || c == 0x22 || c == 0x27) { plain = false; break; }
   }
   if (plain) return text;
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll("\"", "&quot;").replaceAll("'", "&apos;");
+  const parts = new Array<string>();
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const entity = c == 0x26 ? "&amp;" : c == 0x3c ? "&lt;" : c == 0x3e ? "&gt;" : c == 0x22 ? "&quot;" : c == 0x27 ? "&apos;" : "";
+    if (entity.length == 0) continue;
+    if (i > from) parts.push(text.substring(from, i));
+    parts.push(entity);
+    from = i + 1;
+  }
+  if (from < text.length) parts.push(text.substring(from));
+  return parts.join("");
 }
 
 /** One element: its namespace URI ("" for none), local name, child elements and text. */

@@ -37,3 +37,12 @@ describe("xml: the reader of request bodies", () => {
     expect(escapeXml("plain")).toBe("plain");
   });
 });
+
+describe("escapeXml: every special character, at the ends too", () => {
+  it("escapes quotes at the end (AssemblyScript's replaceAll lost bytes there)", () => {
+    expect(escapeXml("\"i1-4d2\"")).toBe("&quot;i1-4d2&quot;");
+    expect(escapeXml("<a & 'b'>")).toBe("&lt;a &amp; &apos;b&apos;&gt;");
+    expect(escapeXml("plain")).toBe("plain");
+    expect(escapeXml("é&")).toBe("é&amp;");
+  });
+});
