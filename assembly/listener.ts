@@ -24,6 +24,7 @@ const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
 const WRITE_METHODS: Array<string> = ["PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK", "POST"];
 const REALM = "Basic realm=\"Orthanc Secure Area\"";
+const INFINITY = "infinity";
 
 export class HttpRequest {
   /** Header names in lower case; repeated headers joined by ", " (RFC 9110 5.3). */
@@ -101,6 +102,7 @@ class PropfindStream {
   writer: MultistatusWriter;
   frames: Array<Frame> = new Array<Frame>();
   done: bool = false;
+  private started: bool = false;
   lastUsedMs: f64;
   constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64,
     public chunkBytes: i32) {
@@ -108,10 +110,11 @@ class PropfindStream {
     this.lastUsedMs = nowMs;
   }
 
-  /** The next chunk of the answer: about chunkBytes. */
+  /** The next chunk of the answer: about chunkBytes (the first one after what was written already). */
   next(): ArrayBuffer {
     const out = this.writer.out;
-    out.reset();
+    if (this.started) out.reset();
+    this.started = true;
     while (out.length < this.chunkBytes && this.frames.length > 0) {
       const frame = this.frames[this.frames.length - 1];
       if (frame.index >= frame.entries.length) {
@@ -177,8 +180,7 @@ export class Listener {
     if (method == "OPTIONS") return this.options();
     if (target.place == TargetPlace.ServerRoot) return this.serverRoot(request, nowMs);
     // uploads/ lives in the first module instance only (index.ts): others hand such requests on
-    const touchesUploads = target.path.length == 0 ? request.header("depth").trim().length == 0 ||
-      request.header("depth").trim().toLowerCase() == "infinity" : target.path[0] == UPLOADS;
+    const touchesUploads = target.path.length == 0 ? depthOf(request) == INFINITY : target.path[0] == UPLOADS;
     if (!request.primary && touchesUploads) return new HttpAnswer(0).kindOf(BodyKind.Primary);
     const identity = !this.login.authenticationEnabled ? "a" : "u:" + user;
     const shared = this.share.request(target.path, config.access.principal(identity));
@@ -203,33 +205,22 @@ export class Listener {
     const parsed = readPropfind(request.body);
     const propfind = parsed.propfind;
     if (propfind === null) return errorAnswer(400, parsed.error);
-    const depth = request.header("depth").trim();
     const writer = new MultistatusWriter(new ByteWriter(4096), propfind);
     const date = formatShareDate(nowMs);
     writer.out.text(MULTISTATUS_START);
     writer.response("/", new Resource("", true, 0, "", date));
-    if (depth != "0") {
+    if (depthOf(request) != "0") {
       const root = this.share.config.root;
       writer.response(root + "/", new Resource(root.substring(1), true, 0, "", date));
     }
     writer.out.text(MULTISTATUS_END);
-    return this.multistatus(writer.out.snapshot());
-  }
-
-  private multistatus(body: ArrayBuffer): HttpAnswer {
-    const answer = new HttpAnswer(207);
-    answer.kind = BodyKind.Inline;
-    answer.body = body;
-    answer.length = <u64>body.byteLength;
-    return answer.header("Content-Type", "application/xml; charset=utf-8");
+    return xmlAnswer(207, writer.out.snapshot());
   }
 
   /** RFC 4918 9.1. */
   private propfind(request: HttpRequest, shared: Request, nowMs: f64): HttpAnswer {
-    const depthHeader = request.header("depth").trim().toLowerCase();
-    if (depthHeader != "" && depthHeader != "0" && depthHeader != "1" && depthHeader != "infinity") {
-      return errorAnswer(400, "Depth must be 0, 1 or infinity");
-    }
+    const depth = depthOf(request);
+    if (depth != "0" && depth != "1" && depth != INFINITY) return errorAnswer(400, "Depth must be 0, 1 or infinity");
     const parsed = readPropfind(request.body);
     const propfind = parsed.propfind;
     if (propfind === null) return errorAnswer(400, parsed.error);
@@ -237,16 +228,11 @@ export class Listener {
     const resource = shared.tree.stat(path);
     if (resource === null) return errorAnswer(404, "Not found");
     const root = this.share.config.root;
-    const infinite = depthHeader == "" || depthHeader == "infinity";
-    const depth0 = depthHeader == "0" || !resource.isFolder; // a file's PROPFIND answers that file alone
+    const infinite = depth == INFINITY;
+    const depth0 = depth == "0" || !resource.isFolder; // a file's PROPFIND answers that file alone
     if (!depth0 && infinite && this.countBeyond(shared, this.maxInfinityEntries)) {
       // 9.1: the server may refuse Depth infinity, with this precondition
-      const answer = new HttpAnswer(403);
-      answer.kind = BodyKind.Inline;
-      const body = String.UTF8.encode("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>");
-      answer.body = body;
-      answer.length = <u64>body.byteLength;
-      return answer.header("Content-Type", "application/xml; charset=utf-8");
+      return xmlAnswer(403, String.UTF8.encode("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>"));
     }
     const stream = new PropfindStream(shared, root, propfind, infinite, nowMs, this.chunkBytes);
     const out = stream.writer.out;
@@ -255,16 +241,15 @@ export class Listener {
     stream.writer.response(hrefOf(root, path, resource.isFolder), self);
     if (depth0) {
       out.text(MULTISTATUS_END);
-      return this.multistatus(out.snapshot());
+      return xmlAnswer(207, out.snapshot());
     }
     const listing = shared.tree.list(path);
     if (listing !== null) stream.frames.push(new Frame(path, listing.entries));
-    const head = out.snapshot();
-    const first = stream.next();
-    if (stream.done) return this.multistatus(concat(head, first));
+    const first = stream.next(); // after the head already written
+    const answer = xmlAnswer(207, first);
+    if (stream.done) return answer;
     const id = this.nextStream++;
     this.streams.set(id, stream);
-    const answer = this.multistatus(concat(head, first));
     answer.kind = BodyKind.Stream;
     answer.length = u64.MAX_VALUE;
     answer.stream = id;
@@ -368,9 +353,16 @@ export class Listener {
   }
 }
 
-function concat(a: ArrayBuffer, b: ArrayBuffer): ArrayBuffer {
-  const joined = new ArrayBuffer(a.byteLength + b.byteLength);
-  memory.copy(changetype<usize>(joined), changetype<usize>(a), <usize>a.byteLength);
-  memory.copy(changetype<usize>(joined) + <usize>a.byteLength, changetype<usize>(b), <usize>b.byteLength);
-  return joined;
+/** The Depth header (RFC 4918 10.2), lower case; absent means infinity. */
+function depthOf(request: HttpRequest): string {
+  const depth = request.header("depth").trim().toLowerCase();
+  return depth.length == 0 ? INFINITY : depth;
+}
+
+function xmlAnswer(status: i32, body: ArrayBuffer): HttpAnswer {
+  const answer = new HttpAnswer(status);
+  answer.kind = BodyKind.Inline;
+  answer.body = body;
+  answer.length = <u64>body.byteLength;
+  return answer.header("Content-Type", "application/xml; charset=utf-8");
 }
