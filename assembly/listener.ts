@@ -10,7 +10,7 @@ import { BodyKind, FileKind } from "./codes";
 import { ByteWriter } from "./wire";
 import { readTarget, TargetPlace, hrefOf } from "./urls";
 import { readPropfind, Propfind } from "./propfind";
-import { MultistatusWriter, MULTISTATUS_START, MULTISTATUS_END } from "./multistatus";
+import { MultistatusWriter, MULTISTATUS_START, MULTISTATUS_END, childResponses } from "./multistatus";
 import { evaluatePreconditions, Precondition, selectRange, RangeKind } from "./conditions";
 import { formatHttpDate, shareDateMs } from "./httpdate";
 import { htmlIndex } from "./htmlindex";
@@ -47,7 +47,7 @@ export class HttpAnswer {
   /** name, value, name, value... (Content-Length is the shim's, from `length`). */
   headers: Array<string> = new Array<string>();
   kind: BodyKind = BodyKind.None;
-  /** The body's length as announced; u64.MAX_VALUE when streamed (chunked). */
+  /** The body's length as announced; u64.MAX_VALUE for a stream of unknown length (sent chunked). */
   length: u64 = 0;
   body: ArrayBuffer | null = null;
   /** Instance or staged: what to read, from where, and the whole file's size. */
@@ -94,7 +94,8 @@ export function errorAnswer(status: i32, reason: string): HttpAnswer {
 /** One folder being walked by a streamed PROPFIND: its path, its entries, the next to write. */
 class Frame {
   index: i32 = 0;
-  constructor(public path: Array<string>, public entries: Array<Resource>) {}
+  /** `href`: the folder's own href, which its children's hrefs extend. */
+  constructor(public path: Array<string>, public href: string, public entries: Array<Resource>) {}
 }
 
 /** A PROPFIND answer written as the tree is walked (Depth 1 and infinity), a chunk at a time. */
@@ -110,11 +111,25 @@ class PropfindStream {
     this.lastUsedMs = nowMs;
   }
 
+  /** Bytes written already (a Depth 1 listing's responses, multistatus.ts childResponses), sent before any frame. */
+  written: ArrayBuffer | null = null;
+  private writtenAt: i32 = 0;
+
   /** The next chunk of the answer: about chunkBytes (the first one after what was written already). */
   next(): ArrayBuffer {
     const out = this.writer.out;
     if (this.started) out.reset();
     this.started = true;
+    const written = this.written;
+    if (written !== null) {
+      const room = this.chunkBytes - out.length;
+      const left = written.byteLength - this.writtenAt;
+      const count = room > 0 ? (room < left ? room : left) : 0;
+      out.raw(changetype<usize>(written) + <usize>this.writtenAt, count);
+      this.writtenAt += count;
+      if (this.writtenAt < written.byteLength) return out.snapshot();
+      this.written = null;
+    }
     while (out.length < this.chunkBytes && this.frames.length > 0) {
       const frame = this.frames[this.frames.length - 1];
       if (frame.index >= frame.entries.length) {
@@ -122,11 +137,11 @@ class PropfindStream {
         continue;
       }
       const entry = frame.entries[frame.index++];
-      const path = frame.path.concat([entry.name]);
-      this.writer.response(hrefOf(this.root, path, entry.isFolder), entry);
+      this.writer.child(frame.href, entry);
       if (this.infinite && entry.isFolder) {
+        const path = frame.path.concat([entry.name]);
         const listing = this.request.tree.list(path);
-        if (listing !== null) this.frames.push(new Frame(path, listing.entries));
+        if (listing !== null) this.frames.push(new Frame(path, hrefOf(this.root, path, true), listing.entries));
       }
     }
     if (this.frames.length == 0 && !this.done) {
@@ -238,20 +253,29 @@ export class Listener {
     const out = stream.writer.out;
     out.text(MULTISTATUS_START);
     const self = resource.isFolder && path.length == 0 ? new Resource(root.substring(root.lastIndexOf("/") + 1), true, 0, "", resource.modified) : resource;
-    stream.writer.response(hrefOf(root, path, resource.isFolder), self);
+    const href = hrefOf(root, path, resource.isFolder);
+    stream.writer.response(href, self);
     if (depth0) {
       out.text(MULTISTATUS_END);
       return xmlAnswer(207, out.snapshot());
     }
     const listing = shared.tree.list(path);
-    if (listing !== null) stream.frames.push(new Frame(path, listing.entries));
+    // the length is known when no walk remains to be done (Depth 1): clients then see a Content-Length
+    let length = u64.MAX_VALUE;
+    if (listing !== null && !infinite) {
+      const responses = childResponses(listing, href, propfind);
+      stream.written = responses;
+      length = <u64>out.length + <u64>responses.byteLength + <u64>MULTISTATUS_END.length;
+    } else if (listing !== null) {
+      stream.frames.push(new Frame(path, href, listing.entries));
+    }
     const first = stream.next(); // after the head already written
     const answer = xmlAnswer(207, first);
     if (stream.done) return answer;
     const id = this.nextStream++;
     this.streams.set(id, stream);
     answer.kind = BodyKind.Stream;
-    answer.length = u64.MAX_VALUE;
+    answer.length = length;
     answer.stream = id;
     return answer;
   }

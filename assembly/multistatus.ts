@@ -2,11 +2,12 @@
 // listener: compact (no whitespace), escaped, one <D:response> per resource, appended to a
 // ByteWriter so that a long answer goes out in chunks (listener.ts). Hrefs come from urls.ts
 // and hold only unreserved ASCII and %XX, so they need no XML escaping.
-import { Resource } from "./resources";
+import { Listing, Resource } from "./resources";
 import { ByteWriter } from "./wire";
-import { escapeXml } from "./xml";
+import { writeXmlText } from "./xml";
+import { writeSegment } from "./urls";
 import { DAV, Propfind, PropfindMode, PropertyName } from "./propfind";
-import { formatHttpDate, formatRfc3339, shareDateMs } from "./httpdate";
+import { writeHttpDate, writeRfc3339, shareDateMs } from "./httpdate";
 
 /** The live properties (RFC 4918 15, RFC 4331 for quotas). allprop leaves out the quotas (RFC 4331 3). */
 const LIVE: Array<string> = [
@@ -24,21 +25,20 @@ function applies(name: string, resource: Resource): bool {
   return name != "getcontentlength" && name != "getcontenttype" && name != "getetag";
 }
 
+/** Epoch milliseconds of a resource's share date (the epoch when it has none). */
+function modifiedMs(resource: Resource): i64 {
+  const ms = shareDateMs(resource.modified);
+  return ms < 0 ? 0 : ms;
+}
+
+/**
+ * Writes <D:response> elements. Everything per resource is written straight into the output
+ * (names escaped and percent-encoded in place, dates and numbers formatted in place): a
+ * listing of 10,000 entries allocates nothing per entry, which is what keeps the module's
+ * garbage collector, whose every cycle walks the whole catalog, out of the profile.
+ */
 export class MultistatusWriter {
-  // share date -> its two formats, for runs of resources with the same date
-  private lastShareDate: string = "";
-  private lastHttpDate: string = "";
-  private lastCreationDate: string = "";
-
   constructor(public out: ByteWriter, public propfind: Propfind) {}
-
-  private dates(modified: string): void {
-    if (modified == this.lastShareDate) return;
-    const ms = shareDateMs(modified);
-    this.lastShareDate = modified;
-    this.lastHttpDate = formatHttpDate(ms < 0 ? 0 : ms);
-    this.lastCreationDate = formatRfc3339(ms < 0 ? 0 : ms);
-  }
 
   /** One live property with its value (`name` is in LIVE and applies). */
   private live(name: string, resource: Resource): void {
@@ -47,29 +47,27 @@ export class MultistatusWriter {
       out.text(resource.isFolder ? "<D:resourcetype><D:collection/></D:resourcetype>" : "<D:resourcetype/>");
     } else if (name == "displayname") {
       out.text("<D:displayname>");
-      out.text(escapeXml(resource.name));
+      writeXmlText(out, resource.name);
       out.text("</D:displayname>");
     } else if (name == "getcontentlength") {
       out.text("<D:getcontentlength>");
-      out.text(resource.size.toString());
+      out.decimal(resource.size);
       out.text("</D:getcontentlength>");
     } else if (name == "getcontenttype") {
       out.text("<D:getcontenttype>");
-      out.text(escapeXml(resource.mime));
+      writeXmlText(out, resource.mime);
       out.text("</D:getcontenttype>");
     } else if (name == "getlastmodified") {
-      this.dates(resource.modified);
       out.text("<D:getlastmodified>");
-      out.text(this.lastHttpDate);
+      writeHttpDate(out, modifiedMs(resource));
       out.text("</D:getlastmodified>");
     } else if (name == "creationdate") {
-      this.dates(resource.modified);
       out.text("<D:creationdate>");
-      out.text(this.lastCreationDate);
+      writeRfc3339(out, modifiedMs(resource));
       out.text("</D:creationdate>");
     } else if (name == "getetag") {
       out.text("<D:getetag>");
-      out.text(escapeXml(resource.entityTag));
+      writeXmlText(out, resource.entityTag);
       out.text("</D:getetag>");
     } else if (name == "supportedlock") {
       out.text("<D:supportedlock/>"); // no locks through the listener yet (docs/listener.md)
@@ -79,7 +77,7 @@ export class MultistatusWriter {
       out.text("<D:quota-available-bytes>0</D:quota-available-bytes>"); // nothing can be written here yet
     } else if (name == "quota-used-bytes") {
       out.text("<D:quota-used-bytes>");
-      out.text(resource.isFolder ? "0" : resource.size.toString());
+      out.decimal(resource.isFolder ? 0 : resource.size);
       out.text("</D:quota-used-bytes>");
     }
   }
@@ -99,7 +97,7 @@ export class MultistatusWriter {
       out.text("<X:");
       out.text(property.name);
       out.text(" xmlns:X=\"");
-      out.text(escapeXml(property.ns));
+      writeXmlText(out, property.ns);
       out.text("\"/>");
     }
   }
@@ -112,9 +110,24 @@ export class MultistatusWriter {
 
   /** One <D:response> for `resource` at `href`. */
   response(href: string, resource: Resource): void {
+    this.out.text("<D:response><D:href>");
+    this.out.text(href);
+    this.properties(resource);
+  }
+
+  /** One <D:response> for `resource`, a child of the folder at `folderHref` (which ends in "/"). */
+  child(folderHref: string, resource: Resource): void {
     const out = this.out;
     out.text("<D:response><D:href>");
-    out.text(href);
+    out.text(folderHref);
+    writeSegment(out, resource.name);
+    if (resource.isFolder) out.u8(0x2f); // collections' hrefs end in "/" (urls.ts hrefOf)
+    this.properties(resource);
+  }
+
+  /** The rest of a <D:response>, after its href. */
+  private properties(resource: Resource): void {
+    const out = this.out;
     out.text("</D:href><D:propstat><D:prop>");
     const propfind = this.propfind;
     if (propfind.mode == PropfindMode.Prop) {
@@ -150,4 +163,23 @@ export class MultistatusWriter {
     }
     out.text("</D:response>");
   }
+}
+
+/**
+ * The <D:response> elements of a listing's entries, children of the folder at `folderHref`.
+ * A kept listing keeps them for the last href and propfind asked (clients ask one shape), so
+ * a large folder is written once per catalog change, not per PROPFIND (docs/listener.md, speed).
+ */
+export function childResponses(listing: Listing, folderHref: string, propfind: Propfind): ArrayBuffer {
+  const key = listing.kept ? folderHref + "\n" + propfind.key : "";
+  const kept = listing.responses;
+  if (kept !== null && key == listing.responsesKey) return kept;
+  const writer = new MultistatusWriter(new ByteWriter(listing.entries.length * 512 + 64), propfind);
+  for (let i = 0; i < listing.entries.length; i++) writer.child(folderHref, listing.entries[i]);
+  const responses = writer.out.snapshot();
+  if (listing.kept) {
+    listing.responses = responses;
+    listing.responsesKey = key;
+  }
+  return responses;
 }

@@ -21,6 +21,13 @@ export class Propfind {
   /** prop: the names asked for; allprop: those of <include>. */
   names: Array<PropertyName> = new Array<PropertyName>();
   constructor(public mode: PropfindMode) {}
+
+  /** A text that two propfinds share exactly when their answers about a resource are the same. */
+  get key(): string {
+    let key = this.mode.toString();
+    for (let i = 0; i < this.names.length; i++) key += "\n" + this.names[i].ns + " " + this.names[i].name;
+    return key;
+  }
 }
 
 /** The request, or the reason for a 400. */

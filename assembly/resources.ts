@@ -29,12 +29,16 @@ export class Resource {
 
 /**
  * The children of a folder. A tree may keep a listing between requests (`kept`: views.ts keeps
- * large folders until the catalog changes); an encoder then keeps its bytes in `encoded`, so
- * a kept listing is encoded once.
+ * large folders until the catalog changes); an encoder then keeps its bytes with it, so a kept
+ * listing is encoded once: `encoded` for the core's port (answers.ts), `responses` for the
+ * listener's multistatus (multistatus.ts childResponses), the latter with the key of the href
+ * and propfind it was written for.
  */
 export class Listing {
   kept: bool = false;
   encoded: ArrayBuffer | null = null;
+  responses: ArrayBuffer | null = null;
+  responsesKey: string = "";
   constructor(public entries: Array<Resource>) {}
 }
 

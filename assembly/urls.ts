@@ -5,7 +5,7 @@
 // (RFC 3986 5.2.4 resolution belongs to clients; a server that resolves them lets
 // "/webdav/../x" look like the share). Hrefs in answers are percent-encoded the same way.
 
-import { isValidUtf8 } from "./wire";
+import { ByteWriter, isValidUtf8 } from "./wire";
 
 /** What a target names: the root of the server, the share's root or below it, or nothing here. */
 export enum TargetPlace { ServerRoot, Share, Outside, Invalid }
@@ -80,19 +80,55 @@ export function readTarget(target: string, root: string): Target {
 
 const HEX = "0123456789ABCDEF";
 
-/** A name as one href segment: unreserved characters and a few sub-delims kept, the rest %XX of its UTF-8. */
+function percentByte(out: ByteWriter, byte: i32): void {
+  out.u8(0x25);
+  out.u8(HEX.charCodeAt(byte >> 4));
+  out.u8(HEX.charCodeAt(byte & 15));
+}
+
+/**
+ * Writes a name as one href segment: unreserved characters and a few sub-delims kept, the rest
+ * %XX of its UTF-8 (a lone surrogate as U+FFFD). Nothing is allocated: a listing of 10,000
+ * names with spaces cost a string per character before (docs/listener.md, speed).
+ */
+export function writeSegment(out: ByteWriter, name: string): void {
+  for (let i = 0; i < name.length; i++) {
+    let code = <i32>name.charCodeAt(i);
+    if (code < 0x80) {
+      if (keeps(code)) out.u8(code);
+      else percentByte(out, code);
+      continue;
+    }
+    if (code >= 0xd800 && code < 0xdc00 && i + 1 < name.length) {
+      const low = <i32>name.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low < 0xe000) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+      }
+    }
+    if (code >= 0xd800 && code < 0xe000) code = 0xfffd;
+    if (code < 0x800) {
+      percentByte(out, 0xc0 | (code >> 6));
+    } else if (code < 0x10000) {
+      percentByte(out, 0xe0 | (code >> 12));
+      percentByte(out, 0x80 | ((code >> 6) & 0x3f));
+    } else {
+      percentByte(out, 0xf0 | (code >> 18));
+      percentByte(out, 0x80 | ((code >> 12) & 0x3f));
+      percentByte(out, 0x80 | ((code >> 6) & 0x3f));
+    }
+    percentByte(out, 0x80 | (code & 0x3f));
+  }
+}
+
+/** A name as one href segment, as writeSegment writes it. */
 export function encodeSegment(name: string): string {
   let plain = true;
   for (let i = 0; i < name.length && plain; i++) plain = keeps(name.charCodeAt(i));
   if (plain) return name;
-  const bytes = Uint8Array.wrap(String.UTF8.encode(name));
-  let result = "";
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = <i32>bytes[i];
-    if (byte < 0x80 && keeps(byte)) result += String.fromCharCode(byte);
-    else result += "%" + HEX.charAt(byte >> 4) + HEX.charAt(byte & 15);
-  }
-  return result;
+  const out = new ByteWriter(name.length * 9);
+  writeSegment(out, name);
+  return out.toText();
 }
 
 /** RFC 3986 unreserved, plus the sub-delims and ":" "@" that a path segment may hold, minus "&" (XML). */

@@ -60,8 +60,28 @@ export class ByteWriter {
 
   /** A string's UTF-8 bytes, no prefix (the listener's answers are written this way). */
   text(value: string): void {
-    const size = String.UTF8.byteLength(value);
-    String.UTF8.encodeUnsafe(changetype<usize>(value), value.length, this.reserve(size));
+    this.textPart(value, 0, value.length);
+  }
+
+  /** The UTF-8 bytes of value[start, end), cut at character boundaries, no prefix. */
+  textPart(value: string, start: i32, end: i32): void {
+    const count = end - start;
+    // a UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair: 4 bytes for 2 units)
+    const at = this.reserve(count * 3);
+    const written = String.UTF8.encodeUnsafe(changetype<usize>(value) + (<usize>start << 1), count, at);
+    this.length -= count * 3 - <i32>written;
+  }
+
+  /** What was written, read as UTF-8. */
+  toText(): string {
+    return String.UTF8.decodeUnsafe(this.dataStart, <usize>this.length);
+  }
+
+  /** The decimal digits of `value`. */
+  decimal(value: u64): void {
+    let divisor: u64 = 1;
+    while (value / divisor >= 10) divisor *= 10;
+    for (; divisor > 0; divisor /= 10) this.u8(<i32>(value / divisor % 10) + 0x30);
   }
 
   /** A string with a u8 length prefix; longer strings are cut (only short ASCII goes here). */

@@ -4,33 +4,41 @@
 // and an attacker would use: a DOCTYPE (entity expansion), nesting beyond MAX_DEPTH. A body
 // that is not well-formed is an error the protocol answers with 400 (RFC 4918 9.1, 8.2).
 
+import { ByteWriter } from "./wire";
+
 const MAX_DEPTH = 32;
 
+/** The entity that stands for an XML-special character, or "" for any other character. */
+function entityOf(c: i32): string {
+  return c == 0x26 ? "&amp;" : c == 0x3c ? "&lt;" : c == 0x3e ? "&gt;" : c == 0x22 ? "&quot;" : c == 0x27 ? "&apos;" : "";
+}
+
 /**
- * `text` with the five characters XML gives meaning escaped (for text and attribute values).
- * Written out by hand: AssemblyScript 0.27's String#replaceAll garbles the end of some strings
- * when a one-character match is replaced by a longer string ("x\"" gave "x&quo" and two bytes
- * of garbage; unit spec xml.spec.ts).
+ * Writes `text` with the five characters XML gives meaning escaped (for text and attribute
+ * values), straight into the answer: nothing is allocated. Escaping is written out by hand:
+ * AssemblyScript 0.27's String#replaceAll garbles the end of some strings when a one-character
+ * match is replaced by a longer string ("x\"" gave "x&quo" and two bytes of garbage).
  */
-export function escapeXml(text: string): string {
-  let plain = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c == 0x26 || c == 0x3c || c == 0x3e || c == 0x22 || c == 0x27) { plain = false; break; }
-  }
-  if (plain) return text;
-  const parts = new Array<string>();
+export function writeXmlText(out: ByteWriter, text: string): void {
   let from = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const entity = c == 0x26 ? "&amp;" : c == 0x3c ? "&lt;" : c == 0x3e ? "&gt;" : c == 0x22 ? "&quot;" : c == 0x27 ? "&apos;" : "";
+    const entity = entityOf(text.charCodeAt(i));
     if (entity.length == 0) continue;
-    if (i > from) parts.push(text.substring(from, i));
-    parts.push(entity);
+    if (i > from) out.textPart(text, from, i);
+    out.text(entity);
     from = i + 1;
   }
-  if (from < text.length) parts.push(text.substring(from));
-  return parts.join("");
+  if (from < text.length) out.textPart(text, from, text.length);
+}
+
+/** `text` escaped as writeXmlText writes it (unit spec xml.spec.ts). */
+export function escapeXml(text: string): string {
+  let plain = true;
+  for (let i = 0; i < text.length && plain; i++) plain = entityOf(text.charCodeAt(i)).length == 0;
+  if (plain) return text;
+  const out = new ByteWriter(text.length * 2 + 16);
+  writeXmlText(out, text);
+  return out.toText();
 }
 
 /** One element: its namespace URI ("" for none), local name, child elements and text. */

@@ -258,7 +258,8 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
     if (body->chunk.data != NULL) {
       memcpy(body->chunk.data, reader.at, first);
       body->chunk.size = first;
-      response = mhd.create_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, read_stream, body, free_body);
+      /* the module announces the length when it knows it; else UINT64_MAX, which is MHD_SIZE_UNKNOWN (chunked) */
+      response = mhd.create_from_callback(length, 64 * 1024, read_stream, body, free_body);
     }
   } else if (kind == WEBDAV_BODY_KIND_INSTANCE || kind == WEBDAV_BODY_KIND_STAGED) {
     char source[256];

@@ -2,7 +2,7 @@ import { readConfiguration } from "../../assembly/config";
 import { Share } from "../../assembly/share";
 import { Listener, HttpRequest, HttpAnswer } from "../../assembly/listener";
 import { BodyKind } from "../../assembly/codes";
-import { smallOrthanc } from "./helpers/orthanc";
+import { smallOrthanc, FakeOrthanc, patientJson, studyJson, emptyChanges } from "./helpers/orthanc";
 
 const LOGIN = "{\"AuthenticationEnabled\":true,\"RegisteredUsers\":{\"ann\":\"secret\"}}";
 
@@ -28,6 +28,32 @@ function text(answer: HttpAnswer): string {
 function header(answer: HttpAnswer, name: string): string {
   for (let i = 0; i + 1 < answer.headers.length; i += 2) if (answer.headers[i] == name) return answer.headers[i + 1];
   return "";
+}
+
+/** An Orthanc with one patient and `count` studies ("Study 0" ..), enough for views.ts to keep the big folders. */
+function wideOrthanc(count: i32): FakeOrthanc {
+  const o = new FakeOrthanc();
+  const studies = new Array<string>();
+  for (let i = 0; i < count; i++) {
+    studies.push(studyJson("s" + i.toString(), "p1", "P1", "2020030" + (i % 9 + 1).toString(), "Study " + i.toString() + " é&<", "1.9." + i.toString()));
+  }
+  return o.answer("/changes?last", "{\"Last\":10}")
+    .answer("/changes?since=10&limit=1000", emptyChanges(10))
+    .answer("/patients?expand&since=0&limit=1000", "[" + patientJson("p1", "P1", "N") + "]")
+    .answer("/studies?expand&since=0&limit=1000", "[" + studies.join(",") + "]")
+    .answer("/series?expand&since=0&limit=1000", "[]");
+}
+
+/** The whole body of an answer, its later chunks fetched. */
+function wholeBody(listener: Listener, first: HttpAnswer): string {
+  let joined = text(first);
+  if (first.kind != BodyKind.Stream) return joined;
+  for (;;) {
+    const chunk = listener.continueStream(first.stream, 1000);
+    if (chunk === null) break;
+    joined += String.UTF8.decode(chunk);
+  }
+  return joined;
 }
 
 describe("Listener: who may ask", () => {
@@ -82,6 +108,32 @@ describe("Listener: reading", () => {
     expect(joined).toBe(whole);
     expect(joined.includes(".dcm</D:href>")).toBe(true, "down to the instances");
     expect(listener.openStreams).toBe(0, "a finished stream is forgotten");
+  });
+
+  it("a big Depth 1 is written once, announces its length, and another propfind gets its own answer", () => {
+    const config = readConfiguration("{}").config;
+    const listener = new Listener(new Share(config, wideOrthanc(40)), config.login, config.maxInfinityEntries);
+    listener.chunkBytes = 1000;
+    const first = ask(listener, "PROPFIND", "/webdav/by-studies/", "1");
+    expect(first.kind).toBe(BodyKind.Stream);
+    const body = wholeBody(listener, first);
+    expect(<i64>first.length).toBe(<i64>String.UTF8.byteLength(body), "Content-Length is the body's length");
+    expect(body.endsWith("</D:multistatus>")).toBe(true);
+    let responses = 0;
+    for (let at = body.indexOf("<D:response>"); at >= 0; at = body.indexOf("<D:response>", at + 1)) responses++;
+    expect(responses).toBe(41, "the folder and its 40 studies");
+    expect(body.includes("%20%C3%A9%26_/</D:href>")).toBe(true, "names percent-encoded in hrefs (naming.ts made \"<\" a \"_\")");
+    expect(body.includes(" é&amp;_</D:displayname>")).toBe(true, "and escaped in displayname");
+    // the second time comes from the listing's kept responses: the same bytes
+    expect(wholeBody(listener, ask(listener, "PROPFIND", "/webdav/by-studies/", "1"))).toBe(body);
+    const named = new HttpRequest("PROPFIND", "/webdav/by-studies/", "127.0.0.1", false, true);
+    named.addHeader("Depth", "1");
+    named.body = "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop><D:displayname/></D:prop></D:propfind>";
+    const other = wholeBody(listener, listener.handle(named, 1000));
+    expect(other.includes("<D:displayname>")).toBe(true);
+    expect(other.includes("<D:getlastmodified>")).toBe(false, "not the kept allprop answer");
+    // the href is part of what is kept: the same folder asked without its trailing slash
+    expect(wholeBody(listener, ask(listener, "PROPFIND", "/webdav/by-studies", "1"))).toBe(body);
   });
 
   it("Depth infinity beyond MaxInfinityEntries: 403 propfind-finite-depth, nothing streamed", () => {

@@ -35,12 +35,15 @@ describe("urls: hrefs", () => {
     expect(encodeSegment("Doe^Jane - CT")).toBe("Doe%5EJane%20-%20CT");
     expect(encodeSegment("a&b<c>\"#?%")).toBe("a%26b%3Cc%3E%22%23%3F%25");
     expect(encodeSegment("山")).toBe("%E5%B1%B1");
+    expect(encodeSegment("\u{1F600}")).toBe("%F0%9F%98%80");
+    expect(encodeSegment("\u00e9")).toBe("%C3%A9");
+    expect(encodeSegment("a\ud800b")).toBe("a%EF%BF%BDb"); // a lone surrogate has no UTF-8: U+FFFD
     expect(hrefOf("/webdav", ["by-uids", "1.2"], true)).toBe("/webdav/by-uids/1.2/");
     expect(hrefOf("/webdav", ["x.dcm"], false)).toBe("/webdav/x.dcm");
   });
 
   it("round-trips any name through encodeSegment and readTarget", () => {
-    const names = ["a b", "%41", "ü/ß", "x+y=z;", "..a", "~!$'()*,:@"];
+    const names = ["a b", "%41", "ü/ß", "x+y=z;", "..a", "~!$'()*,:@", "山田^太郎", "\u{1F600} smile", "é\u00a0\u07ff\u0800\uffff"];
     for (let i = 0; i < names.length; i++) {
       const target = readTarget(hrefOf("/webdav", [names[i]], false), "/webdav");
       expect(target.path.length).toBe(1, names[i]);
