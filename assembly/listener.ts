@@ -107,7 +107,9 @@ class PropfindStream {
   lastUsedMs: f64;
   constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64,
     public chunkBytes: i32) {
-    this.writer = new MultistatusWriter(new ByteWriter(chunkBytes + 65536), propfind);
+    // small at first: the writer grows to a chunk when the answer is long, and a big buffer
+    // allocated (and zeroed) for every small PROPFIND drove the garbage collector's pace
+    this.writer = new MultistatusWriter(new ByteWriter(8192), propfind);
     this.lastUsedMs = nowMs;
   }
 

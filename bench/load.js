@@ -8,6 +8,8 @@
 // Reports per target and request type: count, p50 and p99 latency, failures (any status other
 // than 207 / 200 / 201, or a network error), and throughput; then waits until Orthanc counts
 // every uploaded instance.
+// A target marked readOnly (the share's own listener, which takes no writes before issue 12)
+// sends a GET where the mix says PUT.
 // Environment: BENCH_LOAD_SECONDS (60; 0 skips the case), BENCH_LOAD_CLIENTS (32).
 import { davUrl } from './dav.js';
 import { prng } from './archive.js';
@@ -35,7 +37,7 @@ async function loadOne(target, folders, files, seconds, clients, random) {
   const pick = () => {
     let r = random();
     for (const [op, weight] of MIX) {
-      if (r < weight) return op;
+      if (r < weight) return op === 'PUT' && target.readOnly ? 'GET' : op;
       r -= weight;
     }
     return MIX[0][0];
@@ -143,6 +145,10 @@ export async function benchLoad(targets, folders, files, log, { seconds = LOAD_S
     results.propfindThroughputRatio = results.plugin.propfindsPerSecond / results.builtin.propfindsPerSecond;
     log(`  PROPFIND throughput, plugin / built-in: ${results.propfindThroughputRatio.toFixed(2)} (target >= 3); ` +
       `plugin failures ${results.plugin.failures} (target 0); every upload imported: ${results.plugin.imported >= results.plugin.uploaded}`);
+  }
+  if (results.listener && results.builtin) {
+    results.listenerPropfindThroughputRatio = results.listener.propfindsPerSecond / results.builtin.propfindsPerSecond;
+    log(`  PROPFIND throughput, listener / built-in: ${results.listenerPropfindThroughputRatio.toFixed(2)}; listener failures ${results.listener.failures}`);
   }
   return results;
 }

@@ -3,7 +3,7 @@
 // chunk by chunk and thrown away: collecting a 5 MB listing into one buffer made V8's major
 // GC run during later requests, adding up to 100 ms to some of them (seen with curl as the
 // reference: the server's time was steady, the client's was not).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { davUrl, pool } from './dav.js';
 
 export function median(values) {
@@ -17,7 +17,7 @@ export function median(values) {
  * Resident memory of a process in bytes (VmRSS of /proc/PID/status); null once it has exited:
  * a share whose Orthanc died under the load is a result the bench reports, not a reason to stop.
  */
-export function rssBytes(pid) {
+export function rssBytes(pid, field = 'VmRSS') {
   let status;
   try {
     status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -25,8 +25,21 @@ export function rssBytes(pid) {
     if (error.code === 'ENOENT' || error.code === 'ESRCH') return null;
     throw error;
   }
-  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+  const m = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status);
   return m ? Number(m[1]) * 1024 : null;
+}
+
+/**
+ * The peak of a process's resident memory since the last resetPeakRss (VmHWM), so that the
+ * peak of one request can be read apart from the catalog load's.
+ */
+export function peakRssBytes(pid) {
+  return rssBytes(pid, 'VmHWM');
+}
+
+/** Resets VmHWM to the current RSS (Linux: "5" into /proc/PID/clear_refs). */
+export function resetPeakRss(pid) {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
 /** Every ordering of `items`. */

@@ -66,6 +66,14 @@ export function report(m, log) {
     `${mb(memory.pluginRss)} after all walks. RSS of (A) (built-in) after its sample walks: ${mb(memory.builtinRss)}.`);
   log(`Checks: the built-in lists different names than the plugin in ${m.checks.builtinDifferingFolders} of ${m.sampleSize} sampled folders, ` +
     `the floor differs from the plugin in ${m.checks.floorDifferingFolders}; ${m.checks.walkFailures} walk requests failed.`);
+  if (m.peer) {
+    log(`Peer: rclone serve webdav over a tree of the same ${m.peer.entries} names (differs by name in ${m.peer.differingFolders} folders): ` +
+      m.peer.requests.map((r) => `${r.name} rclone ${ms(r.medians.rclone)} / listener ${ms(r.medians.listener)} = ${x(r.ratio)}`).join('; ') + '.');
+  }
+  if (m.ranges) {
+    log('Ranges (only the listener honours them; the whole file elsewhere): ' + m.ranges.cases.map((c) =>
+      `${c.name}: listener Range ${ms(c.medians.listenerRange)}; whole file listener ${ms(c.medians.listener)}, plugin ${ms(c.medians.plugin)}, built-in ${ms(c.medians.builtin)}`).join('; ') + '.');
+  }
   if (m.uploads) {
     const u = m.uploads;
     log(`Uploads of ${u.files} files (${u.client}; medians of ${u.rounds}): (a) plugin ${ms(u.pluginMs)}, (b) built-in ${ms(u.builtinMs)}, ` +
@@ -84,9 +92,16 @@ export function report(m, log) {
       builtinExtrapolated: Boolean(r.builtinExtrapolated),
       pluginMs: r.plugin,
       floorMs: r.floor,
+      listenerMs: r.listener ?? null,
       pluginOverBuiltin: ratio(r.plugin, r.builtin),
       pluginOverFloor: ratio(r.plugin, r.floor),
+      listenerOverFloor: ratio(r.listener ?? null, r.floor),
     })),
+    peer: m.peer ?? null,
+    ranges: m.ranges ?? null,
+    load: m.underLoad ? Object.fromEntries(Object.entries(m.underLoad).map(([k, v]) => [k, typeof v === 'object' && v !== null
+      ? { requestsPerSecond: v.requestsPerSecond, propfindsPerSecond: v.propfindsPerSecond, failures: v.failures, uploaded: v.uploaded, imported: v.imported, died: v.died }
+      : v])) : null,
     plugin: {
       catalogLoadMs: load.status.CatalogLoadMs,
       moduleMemoryBytesAfterLoad: load.status.ModuleMemoryBytes,

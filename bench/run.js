@@ -18,11 +18,13 @@ import { build, ROOT } from '../scripts/build.js';
 import { copyDatabase, ensureArchive, prng } from './archive.js';
 import { davUrl, discover, pathKey, parseListing, propfind } from './dav.js';
 import { buildFloor, FLOOR_ROOT, loadFloor } from './floor.js';
-import { alternate, permutations, rssBytes, startPluginOrthanc, timed, timedWalk } from './measure.js';
+import { alternate, drain, median, permutations, rssBytes, startPluginOrthanc, timed, timedWalk } from './measure.js';
 import { mb, ms, report } from './report.js';
 import { benchUploadsIfPossible } from './uploads.js';
 import { benchLoad } from './load.js';
 import { benchScale } from './scale.js';
+import { buildPeerTree, startRclonePeer } from './peer.js';
+import { makeInstance, newUid } from '../tests/lib/dicom.js';
 
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
 const INSTANCES_PER_STUDY = Number(process.env.BENCH_INSTANCES_PER_STUDY ?? 0) || null;
@@ -66,8 +68,8 @@ function requestCases(manifest) {
  * with different names would be unfair. Sizes of the JSON files and dates are compared only
  * when `exact` (the floor must serve exactly the plugin's listings).
  */
-async function compareListings(targetRoot, rootPath, folders, expected, exact) {
-  const describe = (e) => `${e.isFolder ? 'd' : 'f'} ${e.name}${e.isFolder || (!exact && e.name.endsWith('.json')) ? '' : ` ${e.size}`}${exact ? ` ${e.date}` : ''}`;
+async function compareListings(targetRoot, rootPath, folders, expected, exact, namesOnly = false) {
+  const describe = (e) => `${e.isFolder ? 'd' : 'f'} ${e.name}${namesOnly || e.isFolder || (!exact && e.name.endsWith('.json')) ? '' : ` ${e.size}`}${exact ? ` ${e.date}` : ''}`;
   const differences = [];
   for (const components of folders) {
     const { status, text } = await propfind(targetRoot, components);
@@ -117,6 +119,97 @@ async function exploreShare(targets, plugin) {
   };
 }
 
+/**
+ * The listener against `rclone serve webdav` (bench/peer.js) on the PROPFIND cases: a tree of
+ * the same folders with the same names, the listings compared by name first.
+ */
+async function measurePeer(propfindCases, listenerTarget) {
+  const folders = propfindCases.map((c) => c.path(0));
+  const directory = path.join(BENCH_DIR, 'run', 'peer');
+  const entries = await buildPeerTree(directory, listenerTarget.root, SHARE_ROOT, folders);
+  const rclone = await startRclonePeer(directory, SHARE_ROOT);
+  try {
+    const expected = new Map();
+    for (const components of folders) {
+      const { text } = await propfind(listenerTarget.root, components);
+      expected.set(pathKey(components), { components, entries: parseListing(text, SHARE_ROOT, components) });
+    }
+    const differing = await compareListings(rclone.root, SHARE_ROOT, folders, expected, false, true);
+    log(`peer: rclone serve webdav on a tree of the ${folders.length} folders (${entries} entries); it differs from the listener by name in ${differing.length} of them`);
+    for (const d of differing.slice(0, 3)) log(`  ${JSON.stringify(d)}`);
+    log(`peer requests (${REPS} each, alternating listener and rclone):`);
+    const targets = [listenerTarget, { name: 'rclone', root: rclone.root }];
+    const rows = await alternate(propfindCases, targets, REPS, log);
+    for (const r of rows) log(`  ${r.name}: rclone / listener ${(r.medians.rclone / r.medians.listener).toFixed(1)}`);
+    return { differingFolders: differing.length, entries, requests: rows.map((r) => ({ name: r.name, medians: r.medians, ratio: r.medians.rclone / r.medians.listener })) };
+  } finally {
+    await rclone.stop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** One GET with a Range header; its time, status and length. */
+async function timedRange(url, range) {
+  const started = performance.now();
+  const answer = await fetch(url, { headers: range ? { Range: range } : {} });
+  const bytes = await drain(answer);
+  return { ms: performance.now() - started, status: answer.status, bytes };
+}
+
+/**
+ * GET with Range, which only the listener honours (Orthanc's port sends the whole file): the
+ * first 64 KB of 5 files of the 100-instance series, and 1 MiB at varying offsets of a large
+ * multi-frame instance (uploaded to both Orthancs here), against whole GETs of the same files
+ * on every target. Medians of REPS.
+ */
+async function measureRanges(builtin, plugin, targets, manifest) {
+  const big = manifest.bigSeries[0];
+  const studyName = `${big.PatientID} - ${big.PatientName} - ${big.StudyDescription}`;
+  const seriesFiles = (rep) => ['by-studies', studyName, `${big.Modality} - ${big.SeriesDescription}`, `${big.instanceIds[((rep % 5) * 17) % big.instances]}.dcm`];
+  const [study, series, sop] = [newUid(), newUid(), newUid()];
+  const large = makeInstance({ StudyInstanceUID: study, SeriesInstanceUID: series, SOPInstanceUID: sop, PatientID: 'RANGE', StudyDescription: 'Multi-frame' },
+    { frames: 320, rows: 256, columns: 256 });
+  await builtin.upload(large);
+  await plugin.upload(large);
+  const largeFile = ['by-uids', study, series, `${sop}.dcm`];
+  const listener = targets.find((t) => t.name === 'listener');
+  const deadline = Date.now() + 30000;
+  while ((await timedRange(davUrl(listener.root, largeFile, false), 'bytes=0-0')).status !== 206) {
+    if (Date.now() > deadline) throw new Error('ranges: the large instance did not appear on the listener');
+    await sleep(200);
+  }
+  const size = large.length;
+  const mib = 1048576;
+  const cases = [
+    { name: `series of ${big.instances}: first 64 KB of a file, 5 different`, file: seriesFiles, range: () => 'bytes=0-65535' },
+    { name: `multi-frame instance of ${(size / mib).toFixed(1)} MB: 1 MiB at varying offsets`, file: () => largeFile,
+      range: (rep) => { const start = ((rep * 7919) % Math.floor(size / mib)) * mib; return `bytes=${start}-${start + mib - 1}`; } },
+  ];
+  log(`ranges (${REPS} each): the listener answers the Range (206); the whole file from every target for comparison`);
+  const rows = [];
+  for (const c of cases) {
+    const times = { listenerRange: [] };
+    for (const t of targets.filter((t) => t.name !== 'floor')) times[t.name] = [];
+    let partBytes = 0;
+    for (let rep = 0; rep <= REPS; rep += 1) { // rep 0 is the untimed warm-up
+      const part = await timedRange(davUrl(listener.root, c.file(rep), false), c.range(rep));
+      if (part.status !== 206) throw new Error(`ranges: ${c.name}: the listener answered ${part.status} to a Range`);
+      for (const t of targets.filter((t) => t.name !== 'floor')) {
+        const whole = await timedRange(davUrl(t.root, c.file(rep), false), null);
+        if (whole.status !== 200) throw new Error(`ranges: ${c.name}: ${t.name} answered ${whole.status}`);
+        if (rep > 0) times[t.name].push(whole.ms);
+      }
+      if (rep > 0) times.listenerRange.push(part.ms);
+      partBytes = part.bytes;
+    }
+    const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+    rows.push({ name: c.name, partBytes, medians });
+    log(`  ${c.name}: listener Range ${medians.listenerRange.toFixed(2)} ms (${partBytes} bytes); whole file: ` +
+      `${Object.entries(medians).filter(([k]) => k !== 'listenerRange').map(([k, v]) => `${k} ${v.toFixed(2)} ms`).join(', ')}`);
+  }
+  return { largeInstanceBytes: size, cases: rows };
+}
+
 /** Up to 2,000 instance files of the share, a fixed random choice, for the load case. */
 function instanceFiles(listings) {
   const all = [];
@@ -128,14 +221,15 @@ function instanceFiles(listings) {
   return all.map((f) => [random(), f]).sort((a, b) => a[0] - b[0]).slice(0, 2000).map(([, f]) => f);
 }
 
-/** The load case (bench/load.js) on both shares; the plugin's folders and files to pick from. */
-function runLoad(builtin, plugin, folders, files) {
+/** The load case (bench/load.js) on the three doors; the plugin's folders and files to pick from. */
+function runLoad(builtin, plugin, listenerRoot, folders, files) {
   // BENCH_LOAD_TARGETS=plugin (or builtin) loads one share only, to profile it.
   const only = process.env.BENCH_LOAD_TARGETS;
   // The plugin first: under this load the built-in leaves requests hanging (they time out
   // after 30 s) whose work would go on during whatever runs next.
   return benchLoad([
     { name: 'plugin', root: `${plugin.url}${SHARE_ROOT}`, orthanc: plugin },
+    { name: 'listener', root: `${listenerRoot}${SHARE_ROOT}`, orthanc: plugin, readOnly: true },
     { name: 'builtin', root: `${builtin.url}${SHARE_ROOT}`, orthanc: builtin },
   ].filter((t) => !only || only === t.name), folders, files, log);
 }
@@ -164,7 +258,7 @@ async function measure(builtin, plugin, manifest, listenerPort) {
   const moduleMemory = async () => mb((await pluginStatus()).ModuleMemoryBytes);
   if (process.env.BENCH_ONLY === 'load') {
     const memoryBefore = await moduleMemory();
-    const result = { load: await runLoad(builtin, plugin, folders, files) };
+    const result = { load: await runLoad(builtin, plugin, `http://127.0.0.1:${listenerPort}`, folders, files) };
     log(`plugin: module memory ${memoryBefore} after the first walk, ${await moduleMemory()} after the load`);
     return result;
   }
@@ -180,6 +274,7 @@ async function measure(builtin, plugin, manifest, listenerPort) {
   const requests = (await alternate(cases, targets, REPS, log)).map((r, i) => ({ ...r, method: cases[i].method }));
 
   log(`plugin: module memory ${await moduleMemory()} after the requests`);
+  const peer = await measurePeer(cases.filter((c) => c.method === 'PROPFIND'), listenerTarget);
   log(`walks (${WALKS} rounds: the sample on all three, then full walks of plugin and floor):`);
   const walks = { sample: { builtin: [], plugin: [], floor: [], listener: [] }, full: { plugin: [], floor: [], listener: [] } };
   const orders = permutations(targets);
@@ -201,10 +296,14 @@ async function measure(builtin, plugin, manifest, listenerPort) {
 
   // Read before the load, whose uploads add studies and push lists out of the cache.
   const statusAfterWalks = await pluginStatus();
-  const underLoad = await runLoad(builtin, plugin, folders, files);
+  // After the walks: the large instance it uploads changes the catalog, which drops kept listings.
+  const ranges = await measureRanges(builtin, plugin, targets, manifest);
+  const underLoad = await runLoad(builtin, plugin, `http://127.0.0.1:${listenerPort}`, folders, files);
   return {
     underLoad,
     requests,
+    peer,
+    ranges,
     walks,
     coldWalkMs,
     folderCount: folders.length,

@@ -2,17 +2,20 @@
 // an Orthanc with the plugin on SQLite and, up to BENCH_SCALE_POSTGRES_MAX instances, on a
 // PostgreSQL 15 index: the time from Orthanc's start to a ready catalog, the memory (RSS growth
 // of Orthanc during the load, the module's memory) and the latency of listings, large and
-// small, and how each grows with the size.
+// small, and how each grows with the size. On SQLite, also one `Depth: infinity` PROPFIND of
+// by-uids/ on the share's own listener (docs/listener.md): its time, size, and the peak memory
+// of the module and of Orthanc while it ran (one module instance there, so that the status
+// reports the memory of the instance that answered).
 // Environment: BENCH_SCALE_INSTANCES (sizes in instances, "1000,10000"; add 100000 for the
 // full figure: generating it takes several minutes), BENCH_SCALE_POSTGRES_MAX (1000; 0: no
 // PostgreSQL), BENCH_SCALE_REPS (15 requests per listing).
 import path from 'node:path';
 import { rmSync } from 'node:fs';
-import { Orthanc } from '../tests/lib/orthanc.js';
+import { Orthanc, freePort } from '../tests/lib/orthanc.js';
 import { Postgres, POSTGRES_INDEX_PLUGIN, postgresUnavailable } from '../tests/lib/postgres.js';
 import { copyDatabase, ensureArchive, uploadArchive } from './archive.js';
 import { davUrl, parseListing, propfind } from './dav.js';
-import { median, startPluginOrthanc, timed } from './measure.js';
+import { median, peakRssBytes, resetPeakRss, rssBytes, startPluginOrthanc, timed } from './measure.js';
 import { mb, ms } from './report.js';
 
 const INSTANCES_PER_STUDY = 10;
@@ -67,13 +70,48 @@ async function measureOne(orthanc, log, label) {
   return result;
 }
 
+/** One Depth infinity PROPFIND of by-uids/ on the listener, after the listings were measured. */
+async function measureInfinity(orthanc, listenerPort, log, label) {
+  const memory = async () => (await orthanc.rest('GET', '/webdav-share/status')).ModuleMemoryBytes;
+  const moduleBefore = await memory();
+  const rssBefore = rssBytes(orthanc.process.pid);
+  resetPeakRss(orthanc.process.pid);
+  const started = performance.now();
+  const answer = await fetch(`http://127.0.0.1:${listenerPort}${SHARE_ROOT}/by-uids/`, { method: 'PROPFIND', headers: { Depth: 'infinity' } });
+  let bytes = 0;
+  let responses = 0;
+  let carry = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of answer.body) { // counted as it streams: the client holds no 100 MB string
+    bytes += chunk.byteLength;
+    const text = carry + decoder.decode(chunk, { stream: true });
+    responses += text.split('<D:response>').length - 1;
+    carry = text.slice(-11); // shorter than the tag: a tag split between chunks is counted once
+  }
+  const elapsedMs = performance.now() - started;
+  if (answer.status !== 207) throw new Error(`Depth infinity of by-uids/: ${answer.status}`);
+  const result = {
+    ms: elapsedMs, bytes, responses,
+    moduleMemoryBytesBefore: moduleBefore, moduleMemoryBytesAfter: await memory(),
+    orthancRssBytesBefore: rssBefore, orthancPeakRssBytes: peakRssBytes(orthanc.process.pid),
+  };
+  log(`  ${label}: Depth infinity of by-uids/ on the listener: ${responses} responses, ${mb(bytes)} in ${ms(elapsedMs)}; ` +
+    `module memory ${mb(result.moduleMemoryBytesBefore)} before, ${mb(result.moduleMemoryBytesAfter)} after (it never shrinks: its peak); ` +
+    `Orthanc RSS ${mb(rssBefore)} before, peak ${mb(result.orthancPeakRssBytes)} during`);
+  return result;
+}
+
 async function onSqlite(size, plugin, benchDir, log) {
   const { dbDir } = await ensureArchive(size / INSTANCES_PER_STUDY, benchDir, log, { instancesPerStudy: INSTANCES_PER_STUDY });
   const directory = path.join(benchDir, 'scale-run', `sqlite-${size}`);
-  const orthanc = await Orthanc.create(directory, { options: { WebDavEnabled: false, Plugins: [plugin] } });
+  const listenerPort = await freePort();
+  const orthanc = await Orthanc.create(directory, { options: { WebDavEnabled: false, Plugins: [plugin],
+    WebDavShare: { ModuleInstances: 1, Listener: { Port: listenerPort } } } });
   copyDatabase(dbDir, path.join(directory, 'db'));
   try {
-    return await measureOne(orthanc, log, `${size} instances, SQLite`);
+    const result = await measureOne(orthanc, log, `${size} instances, SQLite`);
+    result.depthInfinity = await measureInfinity(orthanc, listenerPort, log, `${size} instances, SQLite`);
+    return result;
   } finally {
     await orthanc.stop();
     rmSync(directory, { recursive: true, force: true });
