@@ -20,6 +20,7 @@ export const PACKAGES = {
     'postgresql-15', 'orthanc-postgresql', // the cluster test: two Orthancs on one database
     'nginx-light', 'openssl', // the HTTPS test: a TLS reverse proxy in front of Orthanc
     'libmicrohttpd12', // the listener's HTTP engine at run time (the plugin loads it only when the listener is on)
+    'gvfs-backends', 'gvfs-daemons', 'libglib2.0-bin', 'dbus', // gio and gvfsd-dav (Nautilus's WebDAV client), in a dbus-run-session
   ],
 };
 

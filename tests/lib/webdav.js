@@ -53,6 +53,7 @@ export class WebDav {
         size: prop.getcontentlength !== undefined ? Number(prop.getcontentlength) : undefined,
         type: prop.getcontenttype,
         lastModified: prop.getlastmodified,
+        etag: prop.getetag,
       };
     });
     const depthOf = components.length;
