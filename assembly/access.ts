@@ -14,6 +14,7 @@
 // tags matches its pattern (`*` any run, `?` one character, case-insensitive).
 import { JSON } from "assemblyscript-json/assembly";
 import { encode as encodeBase64 } from "as-base64/assembly";
+import { registeredUsers } from "./login";
 import { Study, RULE_TAGS } from "./catalog";
 import { UPLOADS } from "./resources";
 
@@ -279,20 +280,16 @@ export function readAccessRules(section: JSON.Value | null, orthanc: JSON.Obj): 
 }
 
 /**
- * Orthanc's RegisteredUsers, keyed as Orthanc looks them up (docs/orthanc.md, "Request filter": the base64 text of
- * "user:password", as the header carries it). Without any, Orthanc with remote access adds
- * orthanc / orthanc.
+ * Orthanc's users (login.ts registeredUsers), keyed as Orthanc looks them up (docs/orthanc.md,
+ * "Request filter": the base64 text of "user:password", as the header carries it).
  */
 function readCredentials(rules: AccessRules, orthanc: JSON.Obj): void {
-  const users = orthanc.get("RegisteredUsers");
-  const names = users !== null && users.isObj ? (<JSON.Obj>users).keys : new Array<string>();
+  const users = registeredUsers(orthanc);
+  const names = users.keys();
   for (let i = 0; i < names.length; i++) {
-    const password = (<JSON.Obj>users).get(names[i]);
-    if (password === null || !password.isString) continue;
-    const credential = names[i] + ":" + (<JSON.Str>password).valueOf();
+    const credential = names[i] + ":" + users.get(names[i]);
     rules.credentials.set(encodeBase64(Uint8Array.wrap(String.UTF8.encode(credential))), names[i]);
   }
-  if (names.length == 0) rules.credentials.set(encodeBase64(Uint8Array.wrap(String.UTF8.encode("orthanc:orthanc"))), "orthanc");
 }
 
 function readInto(rules: AccessRules, section: JSON.Value): string {

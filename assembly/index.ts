@@ -166,11 +166,8 @@ function writeHttpAnswer(answer: HttpAnswer): i32 {
 
 /** The next chunk of a streamed answer. Output: its bytes. Returns their length, or -1 when it is over. */
 export function http_continue(stream: u32): i32 {
-  const chunk = listener.continueStream(stream, orthanc.now());
-  if (chunk === null) return -1;
   output.reset();
-  output.bytes(chunk);
-  return output.length;
+  return listener.continueStream(stream, orthanc.now(), output) ? output.length : -1;
 }
 
 /** The client went away before a streamed answer ended. */

@@ -19,6 +19,11 @@ import { trapIfAsked } from "./testing";
 
 /** Bytes of multistatus per chunk handed to the shim. */
 export const CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes of the first chunk, which goes out with the answer's head: an answer this short is sent
+ * whole at once; a longer one allocates no more than this before its chunks are streamed.
+ */
+export const FIRST_CHUNK_BYTES = 64 << 10;
 /** Streams not continued for this long are dropped (a client that went away mid-answer). */
 const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
@@ -98,41 +103,42 @@ class Frame {
   constructor(public path: Array<string>, public href: string, public entries: Array<Resource>) {}
 }
 
-/** A PROPFIND answer written as the tree is walked (Depth 1 and infinity), a chunk at a time. */
+/**
+ * A PROPFIND answer written as the tree is walked (Depth 1 and infinity), a chunk at a time,
+ * each chunk straight into the buffer it leaves the module in (index.ts http_continue): a long
+ * answer allocates nothing per chunk, so it does not drive the garbage collector, whose every
+ * cycle walks the whole catalog (docs/listener.md, speed).
+ */
 class PropfindStream {
   writer: MultistatusWriter;
   frames: Array<Frame> = new Array<Frame>();
   done: bool = false;
-  private started: bool = false;
   lastUsedMs: f64;
-  constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64,
-    public chunkBytes: i32) {
-    // small at first: the writer grows to a chunk when the answer is long, and a big buffer
-    // allocated (and zeroed) for every small PROPFIND drove the garbage collector's pace
-    this.writer = new MultistatusWriter(new ByteWriter(8192), propfind);
-    this.lastUsedMs = nowMs;
-  }
-
   /** Bytes written already (a Depth 1 listing's responses, multistatus.ts childResponses), sent before any frame. */
   written: ArrayBuffer | null = null;
   private writtenAt: i32 = 0;
 
-  /** The next chunk of the answer: about chunkBytes (the first one after what was written already). */
-  next(): ArrayBuffer {
-    const out = this.writer.out;
-    if (this.started) out.reset();
-    this.started = true;
+  constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64) {
+    // small: the head and the first chunk go here; later chunks are written where they are sent
+    this.writer = new MultistatusWriter(new ByteWriter(8192), propfind);
+    this.lastUsedMs = nowMs;
+  }
+
+  /** Appends about `bytes` more of the answer to `out` (the rest, and the end, when less is left). */
+  fill(out: ByteWriter, bytes: i32): void {
+    const limit = out.length + bytes;
+    this.writer.out = out;
     const written = this.written;
     if (written !== null) {
-      const room = this.chunkBytes - out.length;
       const left = written.byteLength - this.writtenAt;
-      const count = room > 0 ? (room < left ? room : left) : 0;
+      const room = limit - out.length;
+      const count = room < left ? room : left;
       out.raw(changetype<usize>(written) + <usize>this.writtenAt, count);
       this.writtenAt += count;
-      if (this.writtenAt < written.byteLength) return out.snapshot();
+      if (this.writtenAt < written.byteLength) return;
       this.written = null;
     }
-    while (out.length < this.chunkBytes && this.frames.length > 0) {
+    while (out.length < limit && this.frames.length > 0) {
       const frame = this.frames[this.frames.length - 1];
       if (frame.index >= frame.entries.length) {
         this.frames.pop();
@@ -150,15 +156,15 @@ class PropfindStream {
       out.text(MULTISTATUS_END);
       this.done = true;
     }
-    return out.snapshot();
   }
 }
 
 export class Listener {
   private streams: Map<u32, PropfindStream> = new Map<u32, PropfindStream>();
   private nextStream: u32 = 1;
-  /** Bytes of multistatus per chunk (unit specs make it small). */
+  /** Bytes of multistatus per chunk, and in the first (unit specs make them small). */
   chunkBytes: i32 = CHUNK_BYTES;
+  firstChunkBytes: i32 = FIRST_CHUNK_BYTES;
 
   constructor(public share: Share, public login: Login, public maxInfinityEntries: i32) {}
 
@@ -251,7 +257,7 @@ export class Listener {
       // 9.1: the server may refuse Depth infinity, with this precondition
       return xmlAnswer(403, String.UTF8.encode("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>"));
     }
-    const stream = new PropfindStream(shared, root, propfind, infinite, nowMs, this.chunkBytes);
+    const stream = new PropfindStream(shared, root, propfind, infinite, nowMs);
     const out = stream.writer.out;
     out.text(MULTISTATUS_START);
     const self = resource.isFolder && path.length == 0 ? new Resource(root.substring(root.lastIndexOf("/") + 1), true, 0, "", resource.modified) : resource;
@@ -271,8 +277,8 @@ export class Listener {
     } else if (listing !== null) {
       stream.frames.push(new Frame(path, href, listing.entries));
     }
-    const first = stream.next(); // after the head already written
-    const answer = xmlAnswer(207, first);
+    stream.fill(out, this.firstChunkBytes); // after the head already written
+    const answer = xmlAnswer(207, out.snapshot());
     if (stream.done) return answer;
     const id = this.nextStream++;
     this.streams.set(id, stream);
@@ -300,17 +306,18 @@ export class Listener {
   }
 
   /** The next chunk of stream `id`, or null when it is unknown (done, dropped, or the module restarted). */
-  continueStream(id: u32, nowMs: f64): ArrayBuffer | null {
-    if (!this.streams.has(id)) return null;
+  /** Appends the next chunk of stream `id` to `out`; false when the stream is over (or unknown). */
+  continueStream(id: u32, nowMs: f64, out: ByteWriter): bool {
+    if (!this.streams.has(id)) return false;
     const stream = this.streams.get(id);
     if (stream.done) {
       this.streams.delete(id);
-      return null;
+      return false;
     }
     stream.lastUsedMs = nowMs;
-    const chunk = stream.next();
+    stream.fill(out, this.chunkBytes);
     if (stream.done) this.streams.delete(id);
-    return chunk;
+    return true;
   }
 
   endStream(id: u32): void {

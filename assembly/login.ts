@@ -43,6 +43,30 @@ function isBase64(token: string): bool {
   return true;
 }
 
+/**
+ * The users Orthanc lets in and their passwords (user -> password), as Orthanc reads them:
+ * RegisteredUsers, or, with authentication and remote access on and no user registered, the
+ * orthanc / orthanc user Orthanc adds itself (it is not in the configuration the plugin reads).
+ * The one reading of them: the listener's login (below) and the access rules' credentials
+ * (access.ts) both come from here.
+ */
+export function registeredUsers(top: JSON.Obj): Map<string, string> {
+  const result = new Map<string, string>();
+  const users = top.get("RegisteredUsers");
+  if (users !== null && users.isObj) {
+    const names = (<JSON.Obj>users).keys;
+    for (let i = 0; i < names.length; i++) {
+      const password = (<JSON.Obj>users).get(names[i]);
+      if (password !== null && password.isString) result.set(names[i], (<JSON.Str>password).valueOf());
+    }
+  }
+  const remoteAccessAllowed = flag(top, "RemoteAccessAllowed", false);
+  if (flag(top, "AuthenticationEnabled", remoteAccessAllowed) && remoteAccessAllowed && result.size == 0) {
+    result.set("orthanc", "orthanc");
+  }
+  return result;
+}
+
 export class Login {
   remoteAccessAllowed: bool = false;
   authenticationEnabled: bool = false;
@@ -56,19 +80,9 @@ export class Login {
     const login = new Login();
     login.remoteAccessAllowed = flag(top, "RemoteAccessAllowed", false);
     login.authenticationEnabled = flag(top, "AuthenticationEnabled", login.remoteAccessAllowed);
-    const users = top.get("RegisteredUsers");
-    if (users !== null && users.isObj) {
-      const names = (<JSON.Obj>users).keys;
-      for (let i = 0; i < names.length; i++) {
-        const password = (<JSON.Obj>users).get(names[i]);
-        if (password !== null && password.isString) {
-          login.passwords.set(names[i], Uint8Array.wrap(String.UTF8.encode((<JSON.Str>password).valueOf())));
-        }
-      }
-    }
-    if (login.authenticationEnabled && login.remoteAccessAllowed && login.passwords.size == 0) {
-      login.passwords.set("orthanc", Uint8Array.wrap(String.UTF8.encode("orthanc")));
-    }
+    const users = registeredUsers(top);
+    const names = users.keys();
+    for (let i = 0; i < names.length; i++) login.passwords.set(names[i], Uint8Array.wrap(String.UTF8.encode(users.get(names[i]))));
     return login;
   }
 

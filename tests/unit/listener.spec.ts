@@ -2,6 +2,7 @@ import { readConfiguration } from "../../assembly/config";
 import { Share } from "../../assembly/share";
 import { Listener, HttpRequest, HttpAnswer } from "../../assembly/listener";
 import { BodyKind } from "../../assembly/codes";
+import { ByteWriter } from "../../assembly/wire";
 import { smallOrthanc, FakeOrthanc, patientJson, studyJson, emptyChanges } from "./helpers/orthanc";
 
 const LOGIN = "{\"AuthenticationEnabled\":true,\"RegisteredUsers\":{\"ann\":\"secret\"}}";
@@ -49,9 +50,9 @@ function wholeBody(listener: Listener, first: HttpAnswer): string {
   let joined = text(first);
   if (first.kind != BodyKind.Stream) return joined;
   for (;;) {
-    const chunk = listener.continueStream(first.stream, 1000);
-    if (chunk === null) break;
-    joined += String.UTF8.decode(chunk);
+    const chunk = new ByteWriter(16);
+    if (!listener.continueStream(first.stream, 1000, chunk)) break;
+    joined += chunk.toText();
   }
   return joined;
 }
@@ -94,14 +95,15 @@ describe("Listener: reading", () => {
     const whole = text(ask(listenerOf("{}"), "PROPFIND", "/webdav/by-uids/", "infinity"));
     const listener = listenerOf("{}");
     listener.chunkBytes = 100;
+    listener.firstChunkBytes = 100;
     const first = ask(listener, "PROPFIND", "/webdav/by-uids/", "infinity");
     expect(first.kind).toBe(BodyKind.Stream);
     let joined = text(first);
     let chunks = 1;
     for (;;) {
-      const chunk = listener.continueStream(first.stream, 1000);
-      if (chunk === null) break;
-      joined += String.UTF8.decode(chunk);
+      const chunk = new ByteWriter(16);
+      if (!listener.continueStream(first.stream, 1000, chunk)) break;
+      joined += chunk.toText();
       chunks++;
     }
     expect(chunks > 3).toBe(true, "several chunks");
@@ -114,6 +116,7 @@ describe("Listener: reading", () => {
     const config = readConfiguration("{}").config;
     const listener = new Listener(new Share(config, wideOrthanc(40)), config.login, config.maxInfinityEntries);
     listener.chunkBytes = 1000;
+    listener.firstChunkBytes = 1000;
     const first = ask(listener, "PROPFIND", "/webdav/by-studies/", "1");
     expect(first.kind).toBe(BodyKind.Stream);
     const body = wholeBody(listener, first);
