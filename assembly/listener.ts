@@ -21,9 +21,10 @@ import { trapIfAsked } from "./testing";
 export const CHUNK_BYTES = 1 << 20;
 /**
  * Bytes of the first chunk, which goes out with the answer's head: an answer this short is sent
- * whole at once; a longer one allocates no more than this before its chunks are streamed.
+ * whole at once; a longer one is streamed after it. Small, so that it fits the stream's first
+ * buffer (PropfindStream): the bytes a request allocates drive the garbage collector's pace.
  */
-export const FIRST_CHUNK_BYTES = 64 << 10;
+export const FIRST_CHUNK_BYTES = 4 << 10;
 /** Streams not continued for this long are dropped (a client that went away mid-answer). */
 const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
