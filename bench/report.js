@@ -72,7 +72,8 @@ export function report(m, log) {
   }
   if (m.ranges) {
     log('Ranges (only the listener honours them; the whole file elsewhere): ' + m.ranges.cases.map((c) =>
-      `${c.name}: listener Range ${ms(c.medians.listenerRange)}; whole file listener ${ms(c.medians.listener)}, plugin ${ms(c.medians.plugin)}, built-in ${ms(c.medians.builtin)}`).join('; ') + '.');
+      `${c.name}: listener Range ${ms(c.medians.listenerRange)}; whole file listener ${ms(c.medians.listener)}, plugin ${ms(c.medians.plugin)}, built-in ${ms(c.medians.builtin)}`).join('; ') +
+      `; the multi-frame instance read whole in 1 MiB ranges in order ${ms(m.ranges.sequentialRangesMs)}.`);
   }
   if (m.uploads) {
     const u = m.uploads;

@@ -7,6 +7,7 @@
 
 #include "codes.h"
 #include "guest.h"
+#include "instance_cache.h"
 #include "orthanc.h"
 #include "staging.h"
 #include "wire.h"
@@ -148,9 +149,8 @@ typedef struct {
   int finished;
   guest_buffer_t chunk;
   size_t chunk_at;
-  /* a file's bytes: Orthanc's buffer or a staged copy */
-  orthanc_dicom_t dicom;
-  int has_dicom;
+  /* a file's bytes: an instance's file (instance_cache.h) or a staged copy */
+  instance_file_t* file;
   void* staged;
   const uint8_t* bytes;
   uint64_t start;
@@ -202,7 +202,7 @@ static void free_body(void* cls) {
   body_t* body = cls;
   if (body->stream != 0 && !body->finished) guest_http_end(body->instance, body->stream);
   guest_buffer_free(&body->chunk);
-  if (body->has_dicom) orthanc_dicom_free(&body->dicom);
+  if (body->file != NULL) instance_file_release(body->file);
   free(body->staged);
   free(body);
 }
@@ -219,10 +219,12 @@ static enum MHD_Result answer_text(struct MHD_Connection* connection, unsigned i
 /* The file bytes an answer names, from Orthanc or the staging directory; 0, or -1 when gone. */
 static int open_file(body_t* body, uint8_t kind, const char* source, uint64_t total) {
   if (kind == WEBDAV_BODY_KIND_INSTANCE) {
-    if (orthanc_dicom_of(source, &body->dicom) != 0) return -1;
-    body->has_dicom = 1;
-    body->bytes = body->dicom.buffer.data;
-    return body->dicom.buffer.size == total ? 0 : -1;
+    /* a part of the file: the client is likely to ask for the next part soon (instance_cache.h) */
+    int partial = body->start > 0 || body->length < total;
+    body->file = instance_file_open(source, total, partial);
+    if (body->file == NULL) return -1;
+    body->bytes = instance_file_bytes(body->file);
+    return 0;
   }
   uint64_t size = 0;
   if (staging_read(source, &body->staged, &size) != 0) return -1;
@@ -449,6 +451,7 @@ void listener_start(void) {
 void listener_stop(void) {
   if (daemon_ != NULL) mhd.stop_daemon(daemon_);
   daemon_ = NULL;
+  instance_cache_clear();
   free(certificate_pem_);
   certificate_pem_ = NULL;
 }

@@ -259,3 +259,41 @@ test('a client that is not 127.0.0.1 is refused without RemoteAccessAllowed, as 
   });
   assert.equal(status, 403);
 });
+
+// Last: it deletes an instance. Ranges of one file are served from one read of it kept a few
+// seconds (plugin-shim/instance_cache.h); what must hold is that every part is the file's, also
+// with several clients reading at once, and that a deleted file is not served from there.
+test('a large file read in ranges by 4 clients at once is its bytes; once deleted, it is 404', async () => {
+  const { files } = await dav.walk(['by-uids']);
+  const large = files.reduce((a, b) => (b.name.endsWith('.dcm') && b.size > (a?.size ?? 0) ? b : a), null);
+  assert.ok(large.size > 4 * 1048576, 'the fixture archive has a multi-frame file of several MB');
+  const whole = Buffer.from(await (await request('GET', large.href)).arrayBuffer());
+  assert.equal(whole.length, large.size);
+  const part = 256 * 1024 + 7; // not a power of two: parts straddle every boundary
+  const reader = async (offset) => {
+    const parts = [];
+    for (let start = offset * 1000; start < whole.length; start += part) {
+      const end = Math.min(start + part, whole.length) - 1;
+      const answer = await request('GET', large.href, { Range: `bytes=${start}-${end}` });
+      assert.equal(answer.status, 206);
+      assert.equal(answer.headers.get('content-range'), `bytes ${start}-${end}/${whole.length}`);
+      parts.push(Buffer.from(await answer.arrayBuffer()));
+    }
+    return Buffer.concat(parts);
+  };
+  const read = await Promise.all([0, 1, 2, 3].map(reader));
+  read.forEach((bytes, i) => assert.ok(bytes.equals(whole.subarray(i * 1000)), `client ${i} read the file's bytes`));
+
+  const [found] = await orthanc.rest('POST', '/tools/lookup', path.basename(large.name, '.dcm'));
+  assert.equal(found.Type, 'Instance');
+  await orthanc.rest('DELETE', `/instances/${found.ID}`);
+  const deadline = Date.now() + 10000;
+  let status;
+  do {
+    const answer = await request('GET', large.href, { Range: 'bytes=0-1023' });
+    await answer.arrayBuffer();
+    status = answer.status;
+    if (status !== 404) await new Promise((r) => setTimeout(r, 100));
+  } while (status !== 404 && Date.now() < deadline);
+  assert.equal(status, 404, 'the deleted file is gone from the listener too');
+});
