@@ -42,7 +42,7 @@ export class Config {
   access: AccessRules = new AccessRules();
   /** The plugin's own listener (docs/listener.md): its port (0: none) and Depth infinity's bound. */
   listenerPort: i32 = 0;
-  maxInfinityEntries: i32 = 1000000;
+  maxInfinityEntries: i32 = 100000;
   /** HTTPS on the listener: Orthanc's SslEnabled, with Listener.SslCertificate or Orthanc's SslCertificate as written. */
   tls: bool = false;
   certificate: string = "";

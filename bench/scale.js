@@ -106,7 +106,8 @@ async function onSqlite(size, plugin, benchDir, log) {
   const directory = path.join(benchDir, 'scale-run', `sqlite-${size}`);
   const listenerPort = await freePort();
   const orthanc = await Orthanc.create(directory, { options: { WebDavEnabled: false, Plugins: [plugin],
-    WebDavShare: { ModuleInstances: 1, Listener: { Port: listenerPort } } } });
+    // MaxInfinityEntries: by-uids/ at 100,000 instances is 140,001 resources, beyond the default
+    WebDavShare: { ModuleInstances: 1, Listener: { Port: listenerPort, MaxInfinityEntries: 1000000 } } } });
   copyDatabase(dbDir, path.join(directory, 'db'));
   try {
     const result = await measureOne(orthanc, log, `${size} instances, SQLite`);
