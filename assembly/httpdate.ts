@@ -66,6 +66,15 @@ function digitsOut(out: ByteWriter, value: i32, width: i32): void {
   for (; divisor > 0; divisor /= 10) out.u8(0x30 + (value / divisor) % 10);
 }
 
+/** "HH:MM:SS" of the date last set in `civil`: both formats write it so. */
+function timeOfDayOut(out: ByteWriter): void {
+  digitsOut(out, civil.hours, 2);
+  out.u8(0x3a);
+  digitsOut(out, civil.minutes, 2);
+  out.u8(0x3a);
+  digitsOut(out, civil.seconds, 2);
+}
+
 /** Writes the HTTP date (IMF-fixdate) of epoch milliseconds (years 0-9999). */
 export function writeHttpDate(out: ByteWriter, ms: i64): void {
   civil.set(ms);
@@ -77,11 +86,7 @@ export function writeHttpDate(out: ByteWriter, ms: i64): void {
   out.u8(0x20);
   digitsOut(out, civil.year, 4);
   out.u8(0x20);
-  digitsOut(out, civil.hours, 2);
-  out.u8(0x3a);
-  digitsOut(out, civil.minutes, 2);
-  out.u8(0x3a);
-  digitsOut(out, civil.seconds, 2);
+  timeOfDayOut(out);
   out.text(" GMT");
 }
 
@@ -94,11 +99,7 @@ export function writeRfc3339(out: ByteWriter, ms: i64): void {
   out.u8(0x2d);
   digitsOut(out, civil.day, 2);
   out.u8(0x54);
-  digitsOut(out, civil.hours, 2);
-  out.u8(0x3a);
-  digitsOut(out, civil.minutes, 2);
-  out.u8(0x3a);
-  digitsOut(out, civil.seconds, 2);
+  timeOfDayOut(out);
   out.u8(0x5a);
 }
 
