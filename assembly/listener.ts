@@ -1,7 +1,8 @@
 // The WebDAV protocol on the plugin's own listener (docs/listener.md): each HTTP request comes
 // whole from the shim (index.ts http_request), is authenticated by Orthanc's rules (login.ts),
 // and is answered over the same resource trees as Orthanc's port (share.ts, resources.ts).
-// Reading only (issue 11): OPTIONS, PROPFIND, GET, HEAD; writes answer 405 with the reason.
+// Reading (issue 11): OPTIONS, PROPFIND, GET, HEAD; writing (issue 12, under way): MKCOL,
+// DELETE and MOVE in uploads/ (writes.ts); the other write methods answer 405 with the reason.
 // Comments cite RFC 4918 (WebDAV) and RFC 9110 (HTTP semantics) by section.
 import { Share, Request } from "./share";
 import { Login } from "./login";
@@ -16,6 +17,9 @@ import { formatHttpDate, shareDateMs } from "./httpdate";
 import { htmlIndex } from "./htmlindex";
 import { formatShareDate } from "./clock";
 import { trapIfAsked } from "./testing";
+import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
+import { writeRefusal, mkcol, remove, move } from "./writes";
+export { HttpRequest, HttpAnswer, errorAnswer };
 
 /** Bytes of multistatus per chunk handed to the shim. */
 export const CHUNK_BYTES = 1 << 20;
@@ -28,74 +32,12 @@ export const FIRST_CHUNK_BYTES = 4 << 10;
 /** Streams not continued for this long are dropped (a client that went away mid-answer). */
 const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
-const WRITE_METHODS: Array<string> = ["PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH", "LOCK", "UNLOCK", "POST"];
+/** What uploads/ allows on this door so far (writes.ts); the rest of issue 12's methods follow. */
+const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, MKCOL, DELETE, MOVE";
+const WRITES: Array<string> = ["MKCOL", "DELETE", "MOVE"];
+const WRITES_TO_COME: Array<string> = ["PUT", "COPY", "PROPPATCH", "LOCK", "UNLOCK", "POST"];
 const REALM = "Basic realm=\"Orthanc Secure Area\"";
 const INFINITY = "infinity";
-
-export class HttpRequest {
-  /** Header names in lower case; repeated headers joined by ", " (RFC 9110 5.3). */
-  headers: Map<string, string> = new Map<string, string>();
-  body: string = "";
-  constructor(public method: string, public target: string, public peer: string, public tls: bool,
-    public primary: bool) {}
-
-  header(name: string): string {
-    return this.headers.has(name) ? this.headers.get(name) : "";
-  }
-
-  addHeader(name: string, value: string): void {
-    const key = name.toLowerCase();
-    this.headers.set(key, this.headers.has(key) ? this.headers.get(key) + ", " + value : value);
-  }
-}
-
-export class HttpAnswer {
-  /** name, value, name, value... (Content-Length is the shim's, from `length`). */
-  headers: Array<string> = new Array<string>();
-  kind: BodyKind = BodyKind.None;
-  /** The body's length as announced; u64.MAX_VALUE for a stream of unknown length (sent chunked). */
-  length: u64 = 0;
-  body: ArrayBuffer | null = null;
-  /** Instance or staged: what to read, from where, and the whole file's size. */
-  source: string = "";
-  offset: u64 = 0;
-  total: u64 = 0;
-  stream: u32 = 0;
-  /** Milliseconds the shim waits before answering (a failed login). */
-  delayMs: i32 = 0;
-  constructor(public status: i32) {}
-
-  header(name: string, value: string): HttpAnswer {
-    this.headers.push(name);
-    this.headers.push(value);
-    return this;
-  }
-
-  kindOf(kind: BodyKind): HttpAnswer {
-    this.kind = kind;
-    return this;
-  }
-
-  /** HEAD: the headers and length of the GET, no bytes. */
-  withoutBody(): HttpAnswer {
-    this.kind = BodyKind.None;
-    this.body = null;
-    return this;
-  }
-
-  inline(text: string, type: string): HttpAnswer {
-    const bytes = String.UTF8.encode(text);
-    this.kind = BodyKind.Inline;
-    this.body = bytes;
-    this.length = <u64>bytes.byteLength;
-    return this.header("Content-Type", type);
-  }
-}
-
-/** A plain-text error answer: the reason only, never a request header echoed back. */
-export function errorAnswer(status: i32, reason: string): HttpAnswer {
-  return new HttpAnswer(status).inline(reason + "\n", "text/plain; charset=utf-8");
-}
 
 /** One folder being walked by a streamed PROPFIND: its path, its entries, the next to write. */
 class Frame {
@@ -193,29 +135,41 @@ export class Listener {
     if (target.place == TargetPlace.Invalid) return errorAnswer(400, "The request target is not a valid path");
     for (let i = 0; i < target.path.length; i++) trapIfAsked(config.testTrapName, target.path[i]);
     const method = request.method;
-    if (WRITE_METHODS.includes(method)) {
-      return errorAnswer(405, "This port of the share is read-only in this version: write through Orthanc's port (" +
-        config.root + "/uploads/)").header("Allow", READ_METHODS);
+    if (WRITES_TO_COME.includes(method)) {
+      const inUploads = target.place == TargetPlace.Share && target.path.length > 0 && target.path[0] == UPLOADS;
+      return errorAnswer(405, method + " is not on this port of the share yet: upload through Orthanc's port (" +
+        config.root + "/uploads/)").header("Allow", inUploads ? UPLOADS_METHODS : READ_METHODS);
     }
-    if (method != "OPTIONS" && method != "GET" && method != "HEAD" && method != "PROPFIND") {
+    const writes = WRITES.includes(method);
+    if (!writes && method != "OPTIONS" && method != "GET" && method != "HEAD" && method != "PROPFIND") {
       return errorAnswer(501, "Method not implemented");
     }
     if (target.place == TargetPlace.Outside) return errorAnswer(404, "Not part of the share (it is at " + config.root + "/)");
-    if (method == "OPTIONS") return this.options();
-    if (target.place == TargetPlace.ServerRoot) return this.serverRoot(request, nowMs);
+    if (method == "OPTIONS") return this.options(target.place == TargetPlace.Share && target.path.length > 0 && target.path[0] == UPLOADS);
+    if (target.place == TargetPlace.ServerRoot) {
+      if (writes) return errorAnswer(405, "The server's root takes no writes").header("Allow", READ_METHODS);
+      return this.serverRoot(request, nowMs);
+    }
     // uploads/ lives in the first module instance only (index.ts): others hand such requests on
     const touchesUploads = target.path.length == 0 ? depthOf(request) == INFINITY : target.path[0] == UPLOADS;
     if (!request.primary && touchesUploads) return new HttpAnswer(0).kindOf(BodyKind.Primary);
     const identity = !this.login.authenticationEnabled ? "a" : "u:" + user;
     const shared = this.share.request(target.path, config.access.principal(identity));
+    if (writes) {
+      const refusal = writeRefusal(target.path, shared, config);
+      if (refusal.length > 0) return errorAnswer(403, refusal);
+      if (method == "MKCOL") return mkcol(request, shared);
+      if (method == "DELETE") return remove(request, shared);
+      return move(request, shared, config);
+    }
     if (method == "PROPFIND") return this.propfind(request, shared, nowMs);
     return this.get(request, shared, method == "HEAD");
   }
 
   /** RFC 4918 10.1: class 1 and 2 (locks come with writing, docs/listener.md). */
-  private options(): HttpAnswer {
+  private options(inUploads: bool): HttpAnswer {
     const answer = new HttpAnswer(200);
-    answer.header("DAV", "1, 2").header("MS-Author-Via", "DAV").header("Allow", READ_METHODS);
+    answer.header("DAV", "1, 2").header("MS-Author-Via", "DAV").header("Allow", inUploads ? UPLOADS_METHODS : READ_METHODS);
     return answer;
   }
 

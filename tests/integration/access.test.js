@@ -158,6 +158,18 @@ test('the listener asks for a login as Orthanc does, slows down wrong passwords,
   assert.equal((await dav('admin', PASSWORDS.admin, listener).propfind(['by-uids', pet.uid], 0)).status, 207);
 });
 
+test('on the listener, a user without the upload right gets 403 for MKCOL, MOVE and DELETE in uploads/; one with it writes its own tree', async () => {
+  const research = dav('research', PASSWORDS.research, listener);
+  const cardio = dav('cardio', PASSWORDS.cardio, listener);
+  assert.equal((await research.request('MKCOL', ['uploads', 'mine'])).status, 403, 'research may read only');
+  assert.equal((await cardio.request('MKCOL', ['uploads', 'mine'])).status, 201);
+  assert.equal((await research.request('DELETE', ['uploads', 'mine'])).status, 403);
+  assert.equal((await research.request('MOVE', ['uploads', 'mine'], { headers: { Destination: `${listener}/webdav/uploads/theirs` } })).status, 403);
+  assert.equal((await dav('neuro', PASSWORDS.neuro, listener).propfind(['uploads', 'mine'], 0)).status, 404, "cardio's folder is not neuro's");
+  assert.equal((await cardio.propfind(['uploads', 'mine'], 0)).status, 207, 'still there after the refusals');
+  assert.equal((await cardio.request('DELETE', ['uploads', 'mine'])).status, 204);
+});
+
 test('rclone sees the same tree as PROPFIND for a restricted user', async () => {
   const obscured = await run('rclone', ['obscure', PASSWORDS.neuro]);
   assert.equal(obscured.status, 0, obscured.stderr);

@@ -165,14 +165,17 @@ test('GET of a folder answers an HTML index with its children', async () => {
   for (const name of ['by-patients/', 'by-studies/', 'by-uids/']) assert.ok(html.includes(`href="${name}"`), name);
 });
 
-test('write methods answer 405 with the reason, and touch nothing', async () => {
-  for (const method of ['PUT', 'DELETE', 'MKCOL', 'MOVE', 'COPY', 'LOCK', 'PROPPATCH']) {
+test('write methods still to come answer 405 with the reason; the views refuse writes; nothing is touched', async () => {
+  for (const method of ['PUT', 'COPY', 'LOCK', 'PROPPATCH']) {
     const answer = await request(method, '/webdav/uploads/x.dcm', {}, method === 'PUT' ? 'data' : undefined);
     assert.equal(answer.status, 405, method);
-    assert.match(await answer.text(), /read-only/, method);
+    assert.match(await answer.text(), /not on this port of the share yet/, method);
   }
+  assert.equal((await core.propfind(['uploads', 'x.dcm'], 0)).status, 404, 'the PUT left nothing');
   const study = (await dav.propfind(['by-uids'])).entries[0];
-  assert.equal((await request('DELETE', study.href)).status, 405);
+  const refused = await request('DELETE', study.href);
+  assert.equal(refused.status, 403);
+  assert.match(await refused.text(), /Orthanc's port/);
   assert.equal((await core.propfind(study.components, 0)).status, 207, 'the study is still there');
 });
 
@@ -258,6 +261,27 @@ test('a client that is not 127.0.0.1 is refused without RemoteAccessAllowed, as 
     req.end();
   });
   assert.equal(status, 403);
+});
+
+test('MKCOL, MOVE and DELETE in uploads/ through the listener; Orthanc\'s port sees the same folders', async () => {
+  assert.equal((await request('MKCOL', '/webdav/uploads/a%20b/c')).status, 409, 'no parent: 409');
+  assert.equal((await request('MKCOL', '/webdav/uploads/a%20b')).status, 201);
+  assert.equal((await request('MKCOL', '/webdav/uploads/a%20b')).status, 405);
+  assert.equal((await request('MKCOL', '/webdav/uploads/a%20b/New%20folder')).status, 201);
+  // Explorer: "New folder", then MOVE to the name typed
+  const moved = await request('MOVE', '/webdav/uploads/a%20b/New%20folder', { Destination: `${base}/webdav/uploads/a%20b/CD%20%C3%A9` });
+  assert.equal(moved.status, 201);
+  const onCore = await core.propfind(['uploads', 'a b'], 1);
+  assert.equal(onCore.status, 207);
+  assert.deepEqual(onCore.entries.map((e) => e.name), ['CD é'], 'Orthanc\'s port lists the moved folder under its new name');
+  assert.equal((await request('MOVE', '/webdav/uploads/a%20b', { Destination: 'http://other.example/webdav/uploads/x' })).status, 502);
+  assert.equal((await request('MOVE', '/webdav/uploads/a%20b', { Destination: `${base}/webdav/by-uids/x` })).status, 403);
+  assert.equal((await request('DELETE', '/webdav/uploads/nothing')).status, 404);
+  assert.equal((await request('DELETE', '/webdav/uploads/a%20b')).status, 204);
+  assert.equal((await core.propfind(['uploads', 'a b'], 0)).status, 404, 'gone on Orthanc\'s port too');
+  const options = await request('OPTIONS', '/webdav/uploads/');
+  assert.match(options.headers.get('allow'), /MKCOL/);
+  assert.doesNotMatch((await request('OPTIONS', '/webdav/by-uids/')).headers.get('allow'), /MKCOL/);
 });
 
 // Last: it deletes an instance. Ranges of one file are served from one read of it kept a few

@@ -57,6 +57,15 @@ function wholeBody(listener: Listener, first: HttpAnswer): string {
   return joined;
 }
 
+/** The status of a MOVE from `from` to `destination` asked of `listener` at Host 127.0.0.1:8043. */
+function moveTo(listener: Listener, from: string, destination: string, overwrite: string = ""): i32 {
+  const request = new HttpRequest("MOVE", from, "127.0.0.1", false, true);
+  request.addHeader("Host", "127.0.0.1:8043");
+  request.addHeader("Destination", destination);
+  if (overwrite.length > 0) request.addHeader("Overwrite", overwrite);
+  return listener.handle(request, 1000).status;
+}
+
 describe("Listener: who may ask", () => {
   it("401 with Basic without a login; wrong passwords wait longer each time, counted by the first instance", () => {
     const listener = listenerOf(LOGIN);
@@ -172,7 +181,41 @@ describe("Listener: reading", () => {
     expect(ask(listener, "PROPFIND", "/webdav/by-uids/", "1", false).status).toBe(207);
     const put = ask(listener, "PUT", "/webdav/uploads/a.dcm");
     expect(put.status).toBe(405);
-    expect(text(put).includes("read-only")).toBe(true);
+    expect(text(put).includes("not on this port of the share yet")).toBe(true);
+    expect(header(put, "Allow").includes("MKCOL")).toBe(true, "uploads/ says what it takes");
     expect(ask(listener, "BREW", "/webdav/").status).toBe(501);
+  });
+
+  it("MKCOL, DELETE and MOVE in uploads/ answer as RFC 4918 says; the views and the root refuse them", () => {
+    const listener = listenerOf("{}");
+    expect(ask(listener, "MKCOL", "/webdav/uploads/a/b").status).toBe(409, "no parent: 409, not created on the way");
+    expect(ask(listener, "MKCOL", "/webdav/uploads/a").status).toBe(201);
+    expect(ask(listener, "MKCOL", "/webdav/uploads/a").status).toBe(405, "exists");
+    expect(ask(listener, "MKCOL", "/webdav/uploads/a/b").status).toBe(201);
+    const withBody = new HttpRequest("MKCOL", "/webdav/uploads/c", "127.0.0.1", false, true);
+    withBody.body = "<x/>";
+    expect(listener.handle(withBody, 1000).status).toBe(415);
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/c", "0").status).toBe(404, "the refused MKCOL created nothing");
+
+    expect(moveTo(listener, "/webdav/uploads/a/b", "/webdav/uploads/New%20name")).toBe(201);
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/New%20name/", "0").status).toBe(207);
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/a/b/", "0").status).toBe(404);
+    expect(moveTo(listener, "/webdav/uploads/New%20name", "http://127.0.0.1:8043/webdav/uploads/a", "F")).toBe(412);
+    expect(moveTo(listener, "/webdav/uploads/New%20name", "http://127.0.0.1:8043/webdav/uploads/a")).toBe(204, "replaced");
+    expect(moveTo(listener, "/webdav/uploads/a", "http://elsewhere:8043/webdav/uploads/x")).toBe(502);
+    expect(moveTo(listener, "/webdav/uploads/a", "/webdav/uploads/none/x")).toBe(409);
+    expect(moveTo(listener, "/webdav/uploads/a", "/webdav/uploads/a/inside")).toBe(403);
+    expect(moveTo(listener, "/webdav/uploads/a", "/webdav/by-uids/x")).toBe(403, "into the views");
+    expect(moveTo(listener, "/webdav/uploads/missing", "/webdav/uploads/x")).toBe(404);
+    expect(moveTo(listener, "/webdav/uploads/a", "/webdav/uploads/x", "maybe")).toBe(400);
+    expect(moveTo(listener, "/webdav/by-uids/1.1", "/webdav/uploads/x")).toBe(403, "out of the views");
+
+    expect(ask(listener, "DELETE", "/webdav/uploads/nothing").status).toBe(404);
+    expect(ask(listener, "DELETE", "/webdav/uploads/a").status).toBe(204);
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/a", "0").status).toBe(404);
+    expect(ask(listener, "DELETE", "/webdav/uploads").status).toBe(403, "uploads/ itself");
+    expect(ask(listener, "DELETE", "/webdav/by-uids/1.1").status).toBe(403, "studies are deleted through Orthanc's port");
+    expect(ask(listener, "MKCOL", "/webdav/by-uids/new").status).toBe(403);
+    expect(ask(listener, "MKCOL", "/new").status).toBe(404, "outside the share");
   });
 });
