@@ -90,4 +90,5 @@ export enum BodyKind {
   Staged = 3, // the shim sends a range of a staged upload
   Stream = 4, // the first chunk follows; http_continue gives the next ones
   Primary = 5, // a reader instance cannot answer this: the shim asks the first instance
+  Receive = 6, // a PUT: the shim streams the body into the staging log under `source`, then answers `status`
 }

@@ -126,7 +126,8 @@ export function listener_settings(length: i32): i32 {
  * status, u32 delay (ms), u8 BodyKind, u64 length (u64 max: streamed), u32 stream id, u32
  * header count and the u32-prefixed names and values, then by kind: the bytes (Inline, the
  * first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file
- * (Instance, Staged). Returns the output's length.
+ * (Instance, Staged), or u32-prefixed staging id, u64 length of the body, then the record
+ * (Receive). Returns the output's length.
  */
 export function http_request(length: i32, primary: i32, tls: i32): i32 {
   const reader = inputReader(length);
@@ -158,6 +159,10 @@ function writeHttpAnswer(answer: HttpAnswer): i32 {
     output.longBytes(String.UTF8.encode(answer.source));
     output.u64(answer.offset);
     output.u64(answer.total);
+  } else if (answer.kind == BodyKind.Receive) {
+    output.longBytes(String.UTF8.encode(answer.source));
+    output.u64(answer.total);
+    if (body !== null) output.bytes(body); // the record: where the upload was put
   } else if (body !== null && answer.kind != BodyKind.None) {
     output.bytes(body);
   }

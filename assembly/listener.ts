@@ -18,7 +18,7 @@ import { htmlIndex } from "./htmlindex";
 import { formatShareDate } from "./clock";
 import { trapIfAsked } from "./testing";
 import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
-import { writeRefusal, mkcol, remove, move } from "./writes";
+import { writeRefusal, put, mkcol, remove, move } from "./writes";
 export { HttpRequest, HttpAnswer, errorAnswer };
 
 /** Bytes of multistatus per chunk handed to the shim. */
@@ -33,9 +33,9 @@ export const FIRST_CHUNK_BYTES = 4 << 10;
 const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
 /** What uploads/ allows on this door so far (writes.ts); the rest of issue 12's methods follow. */
-const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, MKCOL, DELETE, MOVE";
-const WRITES: Array<string> = ["MKCOL", "DELETE", "MOVE"];
-const WRITES_TO_COME: Array<string> = ["PUT", "COPY", "PROPPATCH", "LOCK", "UNLOCK", "POST"];
+const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PUT, MKCOL, DELETE, MOVE";
+const WRITES: Array<string> = ["PUT", "MKCOL", "DELETE", "MOVE"];
+const WRITES_TO_COME: Array<string> = ["COPY", "PROPPATCH", "LOCK", "UNLOCK", "POST"];
 const REALM = "Basic realm=\"Orthanc Secure Area\"";
 const INFINITY = "infinity";
 
@@ -158,6 +158,7 @@ export class Listener {
     if (writes) {
       const refusal = writeRefusal(target.path, shared, config);
       if (refusal.length > 0) return errorAnswer(403, refusal);
+      if (method == "PUT") return put(request, shared);
       if (method == "MKCOL") return mkcol(request, shared);
       if (method == "DELETE") return remove(request, shared);
       return move(request, shared, config);

@@ -10,7 +10,9 @@ import { Config } from "./config";
 import { mountsUploads } from "./access";
 import { readTarget, TargetPlace } from "./urls";
 import { MoveOutcome, UPLOADS } from "./resources";
-import { DeleteOutcome } from "./codes";
+import { BodyKind, DeleteOutcome, StoreAction } from "./codes";
+import { evaluatePreconditions, Precondition } from "./conditions";
+import { shareDateMs } from "./httpdate";
 
 /** What an answer without a body says: nothing (the shim sends Content-Length: 0). */
 function done(status: i32): HttpAnswer {
@@ -98,4 +100,49 @@ export function move(request: HttpRequest, shared: Request, config: Config): Htt
     case MoveOutcome.Busy: return errorAnswer(423, "It, or something in it, is being imported right now");
   }
   return errorAnswer(403, "This cannot be moved there (onto or into itself, or a name this share does not accept)");
+}
+
+/** The announced length of a PUT's body: Content-Length, or Finder's X-Expected-Entity-Length with a chunked body; -1 for none. */
+function announcedLength(request: HttpRequest): i64 {
+  let text = request.header("content-length").trim();
+  if (text.length == 0) text = request.header("x-expected-entity-length").trim();
+  if (text.length == 0 || text.length > 15) return -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
+  }
+  return I64.parseInt(text);
+}
+
+/**
+ * RFC 4918 9.7 in uploads/: 201 for a new file, 204 for one replaced; 409 without the parent
+ * folder (9.7.1); 405 onto a folder; 412 when If-Match / If-None-Match say no; 411 when the body's
+ * length is not announced. A file to stage is answered Receive: the shim streams the body into
+ * the staging log under the staging id and answers the status here once it is durable.
+ */
+export function put(request: HttpRequest, shared: Request): HttpAnswer {
+  const path = shared.path;
+  const tree = shared.tree;
+  const existing = tree.stat(path);
+  if (existing !== null && existing.isFolder) return errorAnswer(405, "A folder has this name");
+  const parent = tree.stat(path.slice(0, path.length - 1));
+  if (parent === null || !parent.isFolder) return errorAnswer(409, "The folder to put it in does not exist (RFC 4918 9.7.1)");
+  // a missing file has no tag: If-Match fails, If-None-Match: * holds (RFC 9110 13.1.1, 13.1.2)
+  const tag = existing !== null ? existing.entityTag : "";
+  const modifiedMs = existing !== null ? shareDateMs(existing.modified) : -1;
+  const condition = evaluatePreconditions(request.header("if-match"), request.header("if-unmodified-since"),
+    request.header("if-none-match"), "", tag, modifiedMs);
+  // NotModified is what GET makes of a matching If-None-Match; any other method fails (13.1.2)
+  if (condition != Precondition.Proceed) return errorAnswer(412, "The file is not in the state the request's conditions ask for");
+  const length = announcedLength(request);
+  if (length < 0) return errorAnswer(411, "A PUT says its length (Content-Length, or X-Expected-Entity-Length with a chunked body)");
+  const decision = tree.store(path, <u64>length);
+  const status = existing !== null ? 204 : 201;
+  if (decision.action == StoreAction.Refuse) return errorAnswer(403, "Not a file this share takes here (a bad name, or one being imported)");
+  if (decision.action == StoreAction.Accept) return done(status);
+  const answer = new HttpAnswer(status).kindOf(BodyKind.Receive);
+  answer.source = decision.stagingId;
+  answer.total = <u64>length;
+  answer.body = String.UTF8.encode(decision.record, false);
+  return answer;
 }

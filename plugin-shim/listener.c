@@ -7,6 +7,7 @@
 
 #include "codes.h"
 #include "guest.h"
+#include "ingest.h"
 #include "instance_cache.h"
 #include "orthanc.h"
 #include "staging.h"
@@ -119,6 +120,14 @@ typedef struct {
   uint8_t* body;
   size_t body_size;
   int too_large;
+  /* a PUT the module answered Receive: its body goes into the staging log as it arrives */
+  int receiving;
+  staging_stream_t* upload;
+  char upload_id[128];
+  uint16_t upload_status; /* what to answer once the bytes are durable */
+  uint64_t upload_expected, upload_received;
+  int upload_failed; /* 1: the body did not fit what was announced; 2: the staging log failed */
+  int answered;      /* an answer was queued before the body (a refused PUT): the rest is dropped */
 } request_t;
 
 static enum MHD_Result collect_header(void* cls, enum MHD_ValueKind kind, const char* key, const char* value) {
@@ -304,6 +313,117 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
   return queued;
 }
 
+/* The whole request to the module (index.ts http_request), and to the first instance when the
+ * one asked hands it on (BodyKind Primary). Returns what guest_http_request returns. */
+static int32_t ask_module(struct MHD_Connection* connection, request_t* request, const char* url, const char* method,
+                          const uint8_t* body, size_t bodySize, guest_buffer_t* answer, int* instance) {
+  /* The target with its query: libmicrohttpd gives the path without it, undecoded (no-op unescaping). */
+  char peer[INET6_ADDRSTRLEN + 1];
+  peer_of(connection, peer, sizeof peer);
+  wire_writer_t input;
+  wire_writer_init(&input);
+  wire_put_string(&input, method, strlen(method));
+  wire_put_string(&input, url, strlen(url));
+  wire_put_string(&input, peer, strlen(peer));
+  request->header_count = 0;
+  wire_writer_init(&request->headers);
+  mhd.get_connection_values(connection, MHD_HEADER_KIND, collect_header, request);
+  wire_put_u32(&input, request->header_count);
+  if (request->headers.ok) wire_put_raw(&input, request->headers.data, request->headers.size);
+  wire_writer_free(&request->headers);
+  wire_put_raw(&input, body, bodySize);
+  if (!input.ok) {
+    wire_writer_free(&input);
+    return -1;
+  }
+  int32_t result = guest_http_request(input.data, input.size, tls_, 0, answer, instance);
+  if (result >= 0 && answer->size >= 7 && answer->data[6] == WEBDAV_BODY_KIND_PRIMARY) {
+    guest_buffer_free(answer);
+    result = guest_http_request(input.data, input.size, tls_, 1, answer, instance);
+  }
+  wire_writer_free(&input);
+  return result;
+}
+
+/* A PUT, asked of the module before its body is read: a refusal goes out at once (no 100
+ * Continue, no body read); Receive opens the staging stream the body is written into. Returns
+ * 1 when an answer was queued, 0 to read the body, -1 on failure. */
+static int begin_put(struct MHD_Connection* connection, request_t* request, const char* url, const char* method) {
+  guest_buffer_t answer = {NULL, 0};
+  int instance = 0;
+  int32_t result = ask_module(connection, request, url, method, NULL, 0, &answer, &instance);
+  if (result < 0) {
+    guest_buffer_free(&answer);
+    return answer_text(connection, 500, "The share's module failed on this request; it was restarted\n") == MHD_YES ? 1 : -1;
+  }
+  wire_reader_t reader;
+  wire_init(&reader, answer.data, answer.size);
+  uint16_t status = wire_u16(&reader);
+  (void)wire_u32(&reader); /* delay */
+  uint8_t kind = wire_u8(&reader);
+  (void)wire_u64(&reader);
+  (void)wire_u32(&reader);
+  uint32_t count = wire_u32(&reader);
+  for (uint32_t i = 0; i < 2 * count && reader.ok; i++) {
+    uint32_t n = 0;
+    wire_bytes(&reader, &n);
+  }
+  if (kind != WEBDAV_BODY_KIND_RECEIVE || !reader.ok) {
+    enum MHD_Result sent = send_answer(connection, &answer, instance);
+    guest_buffer_free(&answer);
+    return sent == MHD_YES ? 1 : -1;
+  }
+  wire_string(&reader, 4, request->upload_id, sizeof request->upload_id);
+  request->upload_expected = wire_u64(&reader);
+  request->upload_status = status;
+  const char* record = (const char*)reader.at;
+  size_t recordSize = (size_t)(reader.end - reader.at);
+  request->receiving = 1;
+  request->upload = reader.ok ? staging_stream_begin(request->upload_id, record, recordSize, request->upload_expected) : NULL;
+  if (request->upload == NULL) request->upload_failed = 2;
+  guest_buffer_free(&answer);
+  return 0;
+}
+
+/* The bytes of a PUT's body, as libmicrohttpd hands them over. */
+static void receive(request_t* request, const char* data, size_t size) {
+  request->upload_received += size;
+  if (request->upload_failed) return;
+  if (request->upload_received > request->upload_expected) {
+    request->upload_failed = 1;
+  } else if (staging_stream_append(request->upload, data, size) == 0) {
+    return;
+  } else {
+    request->upload_failed = 2;
+  }
+  staging_stream_abort(request->upload);
+  request->upload = NULL;
+}
+
+/* The end of a PUT's body: durable, then the module's status; or why not. */
+static enum MHD_Result end_put(struct MHD_Connection* connection, request_t* request) {
+  if (!request->upload_failed && request->upload_received != request->upload_expected) {
+    request->upload_failed = 1;
+    staging_stream_abort(request->upload);
+  } else if (!request->upload_failed && staging_stream_commit(request->upload) != 0) {
+    request->upload_failed = 2; /* the commit aborted */
+  }
+  request->upload = NULL;
+  guest_upload_staged(request->upload_id, !request->upload_failed);
+  request->receiving = 0;
+  if (request->upload_failed == 1) return answer_text(connection, 400, "The body is not as long as announced\n");
+  if (request->upload_failed == 2) {
+    orthanc_log_error("WebDAV plugin listener: cannot write an upload to the staging directory (disk full?)");
+    return answer_text(connection, 507, "The upload could not be stored (the server's disk may be full)\n");
+  }
+  ingest_wake();
+  struct MHD_Response* response = mhd.create_from_buffer(0, (void*)"", MHD_RESPMEM_PERSISTENT);
+  if (response == NULL) return MHD_NO;
+  enum MHD_Result queued = mhd.queue_response(connection, request->upload_status, response);
+  mhd.destroy_response(response);
+  return queued;
+}
+
 static enum MHD_Result handle(void* cls, struct MHD_Connection* connection, const char* url, const char* method,
                               const char* version, const char* upload_data, size_t* upload_data_size, void** con_cls) {
   (void)cls;
@@ -313,7 +433,24 @@ static enum MHD_Result handle(void* cls, struct MHD_Connection* connection, cons
     request = calloc(1, sizeof *request);
     if (request == NULL) return MHD_NO;
     *con_cls = request;
+    if (strcmp(method, "PUT") == 0) {
+      int begun = begin_put(connection, request, url, method);
+      if (begun < 0) return MHD_NO;
+      request->answered = begun;
+    }
     return MHD_YES;
+  }
+  if (request->answered) {
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (request->receiving) {
+    if (*upload_data_size > 0) {
+      receive(request, upload_data, *upload_data_size);
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    return end_put(connection, request);
   }
   if (*upload_data_size > 0) {
     if (request->body_size + *upload_data_size > max_body_) {
@@ -329,32 +466,9 @@ static enum MHD_Result handle(void* cls, struct MHD_Connection* connection, cons
     return MHD_YES;
   }
   if (request->too_large) return answer_text(connection, 413, "The request body is too large for this method\n");
-  /* The target with its query: libmicrohttpd gives the path without it, undecoded (no-op unescaping). */
-  char peer[INET6_ADDRSTRLEN + 1];
-  peer_of(connection, peer, sizeof peer);
-  wire_writer_t input;
-  wire_writer_init(&input);
-  wire_put_string(&input, method, strlen(method));
-  wire_put_string(&input, url, strlen(url));
-  wire_put_string(&input, peer, strlen(peer));
-  wire_writer_init(&request->headers);
-  mhd.get_connection_values(connection, MHD_HEADER_KIND, collect_header, request);
-  wire_put_u32(&input, request->header_count);
-  if (request->headers.ok) wire_put_raw(&input, request->headers.data, request->headers.size);
-  wire_writer_free(&request->headers);
-  wire_put_raw(&input, request->body, request->body_size);
-  if (!input.ok) {
-    wire_writer_free(&input);
-    return MHD_NO;
-  }
   guest_buffer_t answer = {NULL, 0};
   int instance = 0;
-  int32_t result = guest_http_request(input.data, input.size, tls_, 0, &answer, &instance);
-  if (result >= 0 && answer.size >= 7 && answer.data[6] == WEBDAV_BODY_KIND_PRIMARY) {
-    guest_buffer_free(&answer);
-    result = guest_http_request(input.data, input.size, tls_, 1, &answer, &instance);
-  }
-  wire_writer_free(&input);
+  int32_t result = ask_module(connection, request, url, method, request->body, request->body_size, &answer, &instance);
   enum MHD_Result sent = result < 0 ? answer_text(connection, 500, "The share's module failed on this request; it was restarted\n")
                                     : send_answer(connection, &answer, instance);
   guest_buffer_free(&answer);
@@ -367,6 +481,10 @@ static void completed(void* cls, struct MHD_Connection* connection, void** con_c
   (void)code;
   request_t* request = *con_cls;
   if (request == NULL) return;
+  if (request->receiving) { /* the client went away before the end of its PUT */
+    if (request->upload != NULL) staging_stream_abort(request->upload);
+    guest_upload_staged(request->upload_id, 0);
+  }
   free(request->body);
   free(request);
   *con_cls = NULL;

@@ -148,9 +148,8 @@ static segment_t* add_segment(uint32_t number, int fd, uint64_t size) {
   return segment;
 }
 
-/* The segment to append to, begun anew when there is none or it is full. */
-static segment_t* current_segment(void) {
-  if (current_ != NULL && current_->size < SEGMENT_LIMIT) return current_;
+/* A new, empty segment file (its name made durable too). */
+static segment_t* create_segment(void) {
   char file[PATH_MAX];
   uint32_t number = nextNumber_;
   if (segment_file(file, number) != 0) return NULL;
@@ -167,6 +166,14 @@ static segment_t* current_segment(void) {
     unlink(file);
     return NULL;
   }
+  return segment;
+}
+
+/* The segment to append to, begun anew when there is none or it is full. */
+static segment_t* current_segment(void) {
+  if (current_ != NULL && current_->size < SEGMENT_LIMIT) return current_;
+  segment_t* segment = create_segment();
+  if (segment == NULL) return NULL;
   segment_t* old = current_;
   current_ = segment;
   if (old != NULL) release_if_unused(old);
@@ -342,6 +349,106 @@ int staging_write(const char* id, const char* record, size_t recordSize, const v
   }
   pthread_mutex_unlock(&lock_);
   return ok ? 0 : -1;
+}
+
+/* ---- uploads streamed as they arrive (the listener's PUT) ----
+ * Each in a segment of its own: a record is checked by its CRC when the log is read at start,
+ * and one that fails ends its segment, so a record being written for seconds must not sit
+ * before records that were answered meanwhile. Its CRC goes into the header last, before the
+ * sync: a crash before that leaves a segment with no valid record, which start-up deletes. */
+struct staging_stream {
+  entry_t* entry;
+  segment_t* segment;
+  uint8_t header[HEADER_SIZE];
+  uint32_t crc;   /* over the header's bytes 5-23, the id, the record and the bytes so far */
+  uint64_t at;    /* where the next bytes go */
+  uint64_t received;
+};
+
+staging_stream_t* staging_stream_begin(const char* id, const char* record, size_t recordSize, uint64_t size) {
+  if (!staging_valid_id(id) || recordSize > UINT16_MAX) return NULL;
+  staging_stream_t* stream = calloc(1, sizeof *stream);
+  entry_t* entry = calloc(1, sizeof *entry);
+  if (stream == NULL || entry == NULL) {
+    free(stream);
+    free(entry);
+    return NULL;
+  }
+  strcpy(entry->id, id);
+  entry->dataSize = size;
+  entry->recordSize = (uint16_t)recordSize;
+  entry->mtimeMs = clock_now_ms();
+  entry->state = STAGING_LIVE;
+  pthread_mutex_lock(&lock_);
+  segment_t* segment = find(id) == NULL ? create_segment() : NULL;
+  if (segment != NULL) segment->live++; /* the reservation: the segment stays */
+  pthread_mutex_unlock(&lock_);
+  if (segment == NULL) {
+    free(stream);
+    free(entry);
+    return NULL;
+  }
+  entry->segment = segment;
+  stream->entry = entry;
+  stream->segment = segment;
+  size_t idSize = strlen(id);
+  uint8_t* header = stream->header;
+  uint64_t bits;
+  memcpy(&bits, &entry->mtimeMs, sizeof bits);
+  wire_set_u32(header, RECORD_MAGIC);
+  header[AT_STATE] = STAGING_LIVE;
+  header[5] = (uint8_t)idSize;
+  wire_set_u16(header + 6, (uint16_t)recordSize);
+  wire_set_u64(header + 8, size);
+  wire_set_u64(header + 16, bits);
+  wire_set_u32(header + 24, 0); /* written at the end */
+  stream->crc = (uint32_t)crc32_z(0, header + 5, 19);
+  stream->crc = (uint32_t)crc32_z(stream->crc, (const Bytef*)id, idSize);
+  stream->crc = (uint32_t)crc32_z(stream->crc, (const Bytef*)record, recordSize);
+  struct iovec parts[3] = {{header, HEADER_SIZE}, {(void*)id, idSize}, {(void*)record, recordSize}};
+  stream->at = HEADER_SIZE + idSize + recordSize;
+  if (pwrite_all(segment->fd, parts, 3, 0) != 0) {
+    staging_stream_abort(stream);
+    return NULL;
+  }
+  return stream;
+}
+
+int staging_stream_append(staging_stream_t* stream, const void* data, size_t size) {
+  if (stream->received + size > stream->entry->dataSize) return -1; /* more than announced */
+  struct iovec part = {(void*)data, size};
+  if (pwrite_all(stream->segment->fd, &part, 1, stream->at) != 0) return -1;
+  stream->crc = (uint32_t)crc32_z(stream->crc, (const Bytef*)data, (z_size_t)size);
+  stream->at += size;
+  stream->received += size;
+  return 0;
+}
+
+int staging_stream_commit(staging_stream_t* stream) {
+  segment_t* segment = stream->segment;
+  uint8_t crc[4];
+  wire_set_u32(crc, stream->crc);
+  int ok = stream->received == stream->entry->dataSize && pwrite(segment->fd, crc, 4, 24) == 4 &&
+           fdatasync(segment->fd) == 0;
+  if (!ok) {
+    staging_stream_abort(stream);
+    return -1;
+  }
+  pthread_mutex_lock(&lock_);
+  segment->size = stream->at;
+  insert(stream->entry);
+  pthread_mutex_unlock(&lock_);
+  free(stream);
+  return 0;
+}
+
+void staging_stream_abort(staging_stream_t* stream) {
+  pthread_mutex_lock(&lock_);
+  stream->segment->live--;
+  release_if_unused(stream->segment); /* not the current segment: its file goes */
+  pthread_mutex_unlock(&lock_);
+  free(stream->entry);
+  free(stream);
 }
 
 /* Looks `id` up and holds its segment for reading outside the lock; release with `let_go`. */

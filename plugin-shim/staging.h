@@ -26,6 +26,16 @@ const char* staging_directory(void);
 /* Appends the upload durably. Returns 0, or -1 (nothing live left behind). */
 int staging_write(const char* id, const char* record, size_t recordSize, const void* data, uint64_t size);
 
+/* An upload written as its bytes arrive (the listener's PUT), `size` bytes announced: begin,
+ * append as often as bytes come, then commit (durable when it returns 0: no more and no fewer
+ * than `size` bytes) or abort (nothing left behind). Returns NULL / -1 on failure; a failed
+ * commit has aborted. */
+typedef struct staging_stream staging_stream_t;
+staging_stream_t* staging_stream_begin(const char* id, const char* record, size_t recordSize, uint64_t size);
+int staging_stream_append(staging_stream_t* stream, const void* data, size_t size);
+int staging_stream_commit(staging_stream_t* stream);
+void staging_stream_abort(staging_stream_t* stream);
+
 /* Reads the bytes of `id` into a malloc'ed buffer. Returns 0, or -1 (e.g. gone). */
 int staging_read(const char* id, void** data, uint64_t* size);
 

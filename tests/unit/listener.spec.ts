@@ -57,6 +57,14 @@ function wholeBody(listener: Listener, first: HttpAnswer): string {
   return joined;
 }
 
+/** A PUT asked of `listener`, with this Content-Length ("" for none) and If-None-Match. */
+function putOf(listener: Listener, target: string, length: string, condition: string = ""): HttpAnswer {
+  const request = new HttpRequest("PUT", target, "127.0.0.1", false, true);
+  if (length.length > 0) request.addHeader("Content-Length", length);
+  if (condition.length > 0) request.addHeader("If-None-Match", condition);
+  return listener.handle(request, 1000);
+}
+
 /** The status of a MOVE from `from` to `destination` asked of `listener` at Host 127.0.0.1:8043. */
 function moveTo(listener: Listener, from: string, destination: string, overwrite: string = ""): i32 {
   const request = new HttpRequest("MOVE", from, "127.0.0.1", false, true);
@@ -179,11 +187,28 @@ describe("Listener: reading", () => {
     expect(ask(listener, "PROPFIND", "/webdav/uploads/", "1", false).kind).toBe(BodyKind.Primary);
     expect(ask(listener, "PROPFIND", "/webdav/", "infinity", false).kind).toBe(BodyKind.Primary);
     expect(ask(listener, "PROPFIND", "/webdav/by-uids/", "1", false).status).toBe(207);
-    const put = ask(listener, "PUT", "/webdav/uploads/a.dcm");
-    expect(put.status).toBe(405);
-    expect(text(put).includes("not on this port of the share yet")).toBe(true);
-    expect(header(put, "Allow").includes("MKCOL")).toBe(true, "uploads/ says what it takes");
+    const copy = ask(listener, "COPY", "/webdav/uploads/a.dcm");
+    expect(copy.status).toBe(405);
+    expect(text(copy).includes("not on this port of the share yet")).toBe(true);
+    expect(header(copy, "Allow").includes("MKCOL")).toBe(true, "uploads/ says what it takes");
     expect(ask(listener, "BREW", "/webdav/").status).toBe(501);
+  });
+
+  it("PUT in uploads/: Receive with a staging id for bytes; 409, 405, 411, 412 as RFC 4918 and 9110 say", () => {
+    const listener = listenerOf("{}");
+    const staged = putOf(listener, "/webdav/uploads/a.dcm", "1234");
+    expect(staged.status).toBe(201);
+    expect(staged.kind).toBe(BodyKind.Receive);
+    expect(staged.source.length > 0).toBe(true, "a staging id");
+    expect(<i64>staged.total).toBe(1234);
+    expect(text(staged).includes("a.dcm")).toBe(true, "the record names where it was put");
+    expect(putOf(listener, "/webdav/uploads/none/a.dcm", "10").status).toBe(409);
+    expect(putOf(listener, "/webdav/uploads/b.dcm", "").status).toBe(411);
+    expect(ask(listener, "MKCOL", "/webdav/uploads/f").status).toBe(201);
+    expect(putOf(listener, "/webdav/uploads/f", "10").status).toBe(405, "onto a folder");
+    expect(putOf(listener, "/webdav/uploads/a.dcm", "10", "*").status).toBe(412, "If-None-Match: * and it exists");
+    expect(putOf(listener, "/webdav/uploads/empty.txt", "0").kind).toBe(BodyKind.None, "nothing to stage");
+    expect(putOf(listener, "/webdav/by-uids/x.dcm", "10").status).toBe(403);
   });
 
   it("MKCOL, DELETE and MOVE in uploads/ answer as RFC 4918 says; the views and the root refuse them", () => {

@@ -1,0 +1,141 @@
+// Writing through the share's own listener (issue 12, docs/listener.md "Writing") against a
+// real Orthanc 1.10.1: PUT streamed into the staging log and imported, chunked bodies with
+// Finder's X-Expected-Entity-Length, the statuses RFC 4918 and RFC 9110 give each refusal, and
+// bodies that lie about their length or stop half-way: nothing imported, nothing left behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import http from 'node:http';
+import net from 'node:net';
+import { readdirSync, statSync } from 'node:fs';
+import { Orthanc, freePort } from '../lib/orthanc.js';
+import { WebDav } from '../lib/webdav.js';
+import { makeInstance, newUid } from '../lib/dicom.js';
+import { until } from '../lib/until.js';
+import { PLUGIN, ROOT } from '../../scripts/build.js';
+
+const DIRECTORY = path.join(ROOT, '.test-work', 'listener-writes');
+let orthanc;
+let port;
+let base;
+let core; // Orthanc's port
+
+before(async () => {
+  port = await freePort();
+  orthanc = await (await Orthanc.create(DIRECTORY, {
+    plugin: PLUGIN,
+    options: { WebDavShare: { Listener: { Port: port } } },
+  })).start();
+  base = `http://127.0.0.1:${port}`;
+  core = new WebDav(orthanc.url, '/webdav');
+});
+
+after(async () => {
+  await orthanc?.stop();
+});
+
+const instanceCount = async () => (await orthanc.rest('GET', '/statistics')).CountInstances;
+
+/** The segments of the staging log that hold something (a live or half-written upload). */
+function stagingInUse() {
+  const slot = path.join(DIRECTORY, 'db', 'webdav-staging', 'slot-1');
+  return readdirSync(slot).filter((f) => f.endsWith('.seg') && statSync(path.join(slot, f)).size > 0);
+}
+
+/** One raw HTTP request (node's http, so that the body can be chunked or cut); resolves { status, text }. */
+function raw(method, target, headers, writeBody) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: target, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    writeBody(req);
+  });
+}
+
+async function imported(sopInstanceUid) {
+  await until(`instance ${sopInstanceUid} imported`, async () => (await orthanc.sopInstanceUids()).has(sopInstanceUid), 15);
+  const [found] = await orthanc.rest('POST', '/tools/lookup', sopInstanceUid);
+  return Buffer.from(await (await fetch(`${orthanc.url}/instances/${found.ID}/file`)).arrayBuffer());
+}
+
+test('PUT of a DICOM file: 201, made durable, imported byte for byte; a second PUT of the name 204', async () => {
+  const uid = newUid();
+  const file = makeInstance({ SOPInstanceUID: uid, PatientID: 'LW1' }, { frames: 30, rows: 256, columns: 256 });
+  const put = await fetch(`${base}/webdav/uploads/CD/x.dcm`, { method: 'PUT', body: file });
+  assert.equal(put.status, 409, 'no folder CD yet: 409 (RFC 4918 9.7.1), where Orthanc\'s port would make it');
+  assert.equal((await fetch(`${base}/webdav/uploads/CD`, { method: 'MKCOL' })).status, 201);
+  const first = await fetch(`${base}/webdav/uploads/CD/x.dcm`, { method: 'PUT', body: file });
+  assert.equal(first.status, 201);
+  assert.ok((await imported(uid)).equals(file), 'Orthanc holds the bytes that were put');
+  const again = makeInstance({ SOPInstanceUID: newUid(), PatientID: 'LW1' });
+  const second = await fetch(`${base}/webdav/uploads/CD/x.dcm`, { method: 'PUT', body: again });
+  assert.ok([201, 204].includes(second.status), `a second PUT of the name: ${second.status}`);
+});
+
+test('a chunked PUT with X-Expected-Entity-Length (Finder) is taken; chunked without any length is 411', async () => {
+  const uid = newUid();
+  const file = makeInstance({ SOPInstanceUID: uid, PatientID: 'LW2' }, { frames: 10, rows: 128, columns: 128 });
+  const answer = await raw('PUT', '/webdav/uploads/finder.dcm', { 'Transfer-Encoding': 'chunked', 'X-Expected-Entity-Length': String(file.length) }, (req) => {
+    for (let at = 0; at < file.length; at += 7000) req.write(file.subarray(at, at + 7000));
+    req.end();
+  });
+  assert.equal(answer.status, 201, answer.text);
+  assert.ok((await imported(uid)).equals(file));
+  const unannounced = await raw('PUT', '/webdav/uploads/unknown.dcm', { 'Transfer-Encoding': 'chunked' }, (req) => req.end(file));
+  assert.equal(unannounced.status, 411);
+});
+
+test('a body shorter or longer than announced is 400: nothing imported, nothing left in the staging log', async () => {
+  const before = await instanceCount();
+  const segments = new Set(stagingInUse()); // the uploads above may still be there (kept a moment for GET)
+  const file = makeInstance({ PatientID: 'LW3' });
+  const shorter = await raw('PUT', '/webdav/uploads/short.dcm', { 'Transfer-Encoding': 'chunked', 'X-Expected-Entity-Length': String(file.length + 10) }, (req) => req.end(file));
+  assert.equal(shorter.status, 400, shorter.text);
+  const longer = await raw('PUT', '/webdav/uploads/long.dcm', { 'Transfer-Encoding': 'chunked', 'X-Expected-Entity-Length': String(file.length - 10) }, (req) => req.end(file));
+  assert.equal(longer.status, 400, longer.text);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await instanceCount(), before);
+  assert.deepEqual(stagingInUse().filter((f) => !segments.has(f)), [], 'no segment holds a torn upload');
+  for (const name of ['short.dcm', 'long.dcm']) assert.equal((await core.propfind(['uploads', name], 0)).status, 404, `${name} is not listed`);
+});
+
+test('a client that stops half-way through its PUT: nothing imported, nothing left, the share answers', async () => {
+  const before = await instanceCount();
+  const segments = new Set(stagingInUse());
+  const file = makeInstance({ PatientID: 'LW4' }, { frames: 20, rows: 256, columns: 256 });
+  await new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' }, () => {
+      socket.write(`PUT /webdav/uploads/cut.dcm HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${file.length}\r\n\r\n`);
+      socket.write(file.subarray(0, file.length >> 1), () => setTimeout(() => { socket.destroy(); resolve(); }, 200));
+    });
+    socket.on('error', resolve);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  await until('the cut upload to be dropped', () => stagingInUse().every((f) => segments.has(f)), 10);
+  assert.equal(await instanceCount(), before);
+  assert.equal((await fetch(`${base}/webdav/`, { method: 'PROPFIND', headers: { Depth: '0' } })).status, 207);
+  assert.equal((await core.propfind(['uploads', 'cut.dcm'], 0)).status, 404);
+});
+
+test('refusals come before the body: 403 in the views with Expect: 100-continue (no 100), 412 for If-None-Match: *', async () => {
+  const file = makeInstance({ PatientID: 'LW5' });
+  const refused = await new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/webdav/by-uids/x.dcm',
+      headers: { 'Content-Length': file.length, Expect: '100-continue' } }, (res) => { res.resume(); resolve({ status: res.statusCode, continued }); });
+    let continued = false;
+    req.on('continue', () => { continued = true; req.end(file); });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.continued, false, 'the body was never asked for');
+  // an existing file: a folder's file being checked or lingering after its import (uploads.ts)
+  assert.equal((await fetch(`${base}/webdav/uploads/kept.dcm`, { method: 'PUT', body: file })).status, 201);
+  assert.equal((await core.propfind(['uploads', 'kept.dcm'], 0)).status, 207, 'kept.dcm is listed');
+  const conditional = await fetch(`${base}/webdav/uploads/kept.dcm`, { method: 'PUT', body: file, headers: { 'If-None-Match': '*' } });
+  assert.equal(conditional.status, 412);
+});
