@@ -276,7 +276,7 @@ export function upload_next(): i32 {
 export function upload_check(length: i32, size: u64): i32 {
   const file = new StagedFile(size);
   trapIfContentAsked(share.config.testTrapName, file);
-  return share.uploads.check(inputReader(length).rest(), file);
+  return share.uploads.check(inputReader(length).rest(), file, orthanc.now());
 }
 
 /**

@@ -1,7 +1,7 @@
 // The WebDAV protocol on the plugin's own listener (docs/listener.md): each HTTP request comes
 // whole from the shim (index.ts http_request), is authenticated by Orthanc's rules (login.ts),
 // and is answered over the same resource trees as Orthanc's port (share.ts, resources.ts).
-// Reading (issue 11): OPTIONS, PROPFIND, GET, HEAD; writing (issue 12, under way): MKCOL,
+// Reading (issue 11): OPTIONS, PROPFIND, GET, HEAD; writing (issue 12, under way): PUT, MKCOL,
 // DELETE and MOVE in uploads/ (writes.ts); the other write methods answer 405 with the reason.
 // Comments cite RFC 4918 (WebDAV) and RFC 9110 (HTTP semantics) by section.
 import { Share, Request } from "./share";

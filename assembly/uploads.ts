@@ -41,7 +41,7 @@ export enum EntryKind {
   Pending, // staged, waiting for or being ingested
   Empty, // a zero-byte PUT: explorers create the file, then write it
   Report, // why a file could not be imported
-  Imported, // imported: no longer listed, still reachable by its name for a few seconds (below)
+  Imported, // imported or skipped: no longer listed, still reachable by its name for a few seconds (below)
 }
 
 export class UploadEntry {
@@ -322,14 +322,14 @@ export class Uploads {
    * (skipped or failed: the report is already in place), or, for a ZIP archive, import the
    * members zipMember hands out, one by one.
    */
-  check(id: string, source: ByteSource): CheckAnswer {
+  check(id: string, source: ByteSource, now: f64 = 0): CheckAnswer {
     if (!this.byStagingId.has(id)) return CheckAnswer.Drop;
     const entry = this.byStagingId.get(id);
     const name = entry.name;
-    if (name.toUpperCase() == "DICOMDIR") return this.skip(entry); // the index of a CD, not an instance
+    if (name.toUpperCase() == "DICOMDIR") return this.skip(entry, now); // the index of a CD, not an instance
     if (hasExtension(name, [".zip"]) || isZip(source)) return CheckAnswer.Zip;
     const result = checkDicom(source, hasExtension(name, DICOM_EXTENSIONS), this.maxDepth);
-    if (result.verdict == Verdict.NotDicom) return this.skip(entry);
+    if (result.verdict == Verdict.NotDicom) return this.skip(entry, now);
     if (result.verdict == Verdict.Invalid) return this.fail(entry, result.reason);
     const refusal = this.guard.refusal(ownerOf(entry), result);
     if (refusal.length > 0) return this.fail(entry, refusal);
@@ -442,9 +442,17 @@ export class Uploads {
     }
   }
 
-  private skip(entry: UploadEntry): CheckAnswer {
+  /**
+   * A file that is no DICOM instance: not imported, not reported, and, like an imported file,
+   * no longer listed but reachable by its name for a few seconds (its bytes kept for GET): a
+   * client that reads back what it wrote (rclone after each PUT) finds it.
+   */
+  private skip(entry: UploadEntry, now: f64): CheckAnswer {
     this.skipped++;
-    this.forget(entry);
+    this.pending--;
+    entry.kind = EntryKind.Imported;
+    entry.running = false;
+    if (now > entry.touchedAt) entry.touchedAt = now;
     return CheckAnswer.Drop;
   }
 

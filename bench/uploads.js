@@ -4,7 +4,10 @@
 //   (a) plugin:   `cp -r` into uploads/ of a davfs2 mount of the plugin's share;
 //   (b) built-in: the same `cp -r` into uploads/ of Orthanc's own share (WebDavEnabled,
 //                 WebDavUploadAllowed, no plugin);
-//   (c) direct:   POST /instances from Node, DIRECT_PARALLELISM requests in flight.
+//   (c) direct:   POST /instances from Node, DIRECT_PARALLELISM requests in flight;
+//   (d) listener: PUT through the plugin's own listener (docs/listener.md), LISTENER_PARALLELISM
+//                 at a time (each folder made with MKCOL first), against
+//   (e) direct8:  POST /instances with as many in flight (issue 12: (d) at most 1.25 times (e)).
 // Each time runs from the start of the copy until /statistics says CountInstances == N
 // (polled every 100 ms); BENCH_UPLOAD_ROUNDS rounds (3) in changing orders, medians reported.
 // davfs2 is the timed client because it is what a user who mounts the
@@ -25,13 +28,14 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Orthanc } from '../tests/lib/orthanc.js';
+import { Orthanc, freePort } from '../tests/lib/orthanc.js';
 import { makeInstance, newUid } from '../tests/lib/dicom.js';
 import { davfsUnavailable, mountDavfs, run, succeeded } from '../tests/lib/davfs.js';
 import { PLUGIN, ROOT } from '../scripts/build.js';
 import { pool } from './dav.js';
 
 export const DIRECT_PARALLELISM = 4;
+export const LISTENER_PARALLELISM = 8;
 const FILES_VERSION = 1; // bump when the generated files change
 const POLL_MS = 100;
 const TIMEOUT_MS = 15 * 60 * 1000;
@@ -141,6 +145,40 @@ async function postDirectly(orthanc, files, parallelism) {
   return { ms: imported.ms, clientMs };
 }
 
+/**
+ * PUT of every file of `tree` below uploads/bench/ through the listener at `port`, `parallelism`
+ * at a time; the folders first, with MKCOL (the listener answers a PUT into a missing folder 409).
+ */
+async function putThroughListener(orthanc, port, tree, files, parallelism) {
+  const started = performance.now();
+  const base = `http://127.0.0.1:${port}/webdav/uploads/bench`;
+  const encode = (relative) => relative.split(path.sep).map(encodeURIComponent).join('/');
+  const folders = [...new Set(files.map((f) => path.dirname(path.relative(tree, f))))].filter((f) => f !== '.');
+  const withParents = new Set();
+  for (const folder of folders) {
+    const parts = folder.split(path.sep);
+    for (let i = 1; i <= parts.length; i++) withParents.add(parts.slice(0, i).join(path.sep));
+  }
+  const made = await fetch(base, { method: 'MKCOL' });
+  if (made.status !== 201) throw new Error(`MKCOL uploads/bench: ${made.status}`);
+  for (const folder of [...withParents].sort((a, b) => a.split(path.sep).length - b.split(path.sep).length)) {
+    const answer = await fetch(`${base}/${encode(folder)}`, { method: 'MKCOL' });
+    if (answer.status !== 201) throw new Error(`MKCOL ${folder}: ${answer.status}`);
+  }
+  let failures = 0;
+  let clientMs = null;
+  const putting = pool(files, parallelism, async (file) => {
+    const answer = await fetch(`${base}/${encode(path.relative(tree, file))}`, { method: 'PUT', body: readFileSync(file) });
+    await answer.arrayBuffer();
+    if (answer.status !== 201) failures += 1;
+  }).then(() => { clientMs = performance.now() - started; });
+  putting.catch(() => {});
+  const imported = await untilImported(orthanc, files.length, started, { plugin: true });
+  await putting;
+  if (failures) throw new Error(`${failures} PUTs through the listener failed`);
+  return { ms: imported.ms, clientMs, stagedMs: imported.stagedMs };
+}
+
 /** A fresh Orthanc (empty database) in `directory`, started, given to `body`, then stopped. */
 async function withOrthanc(directory, options, body) {
   const orthanc = await (await Orthanc.create(directory, options)).start();
@@ -191,9 +229,15 @@ export async function benchUploads({
     builtin: (dir) => withOrthanc(dir, { options: { WebDavEnabled: true, WebDavUploadAllowed: true } },
       (o) => copyThroughDavfs(o, tree, count, dir, { plugin: false, settings })),
     direct: (dir) => withOrthanc(dir, {}, (o) => postDirectly(o, files, DIRECT_PARALLELISM)),
+    listener: async (dir) => {
+      const port = await freePort();
+      return withOrthanc(dir, pluginOptions({ Listener: { Port: port } }), (o) => putThroughListener(o, port, tree, files, LISTENER_PARALLELISM));
+    },
+    direct8: (dir) => withOrthanc(dir, {}, (o) => postDirectly(o, files, LISTENER_PARALLELISM)),
   };
-  const orders = [['direct', 'builtin', 'plugin'], ['plugin', 'direct', 'builtin'], ['builtin', 'plugin', 'direct']];
-  const runs = { plugin: [], builtin: [], direct: [] };
+  const orders = [['direct', 'builtin', 'plugin', 'listener', 'direct8'], ['plugin', 'direct8', 'direct', 'listener', 'builtin'],
+    ['listener', 'builtin', 'direct8', 'plugin', 'direct']];
+  const runs = { plugin: [], builtin: [], direct: [], listener: [], direct8: [] };
   const describe = (name, r) => `${name} ${seconds(r.ms)}${r.clientMs !== undefined ? ` (client ${seconds(r.clientMs)}` : ''}` +
     `${r.stagedMs ? `, all staged ${seconds(r.stagedMs)}` : ''}${r.clientMs !== undefined ? ')' : ''}`;
 
@@ -246,7 +290,12 @@ export async function benchUploads({
     const pluginMs = median(runs.plugin.map((r) => r.ms));
     const builtinMs = median(runs.builtin.map((r) => r.ms));
     const directMs = median(runs.direct.map((r) => r.ms));
+    const listenerMs = median(runs.listener.map((r) => r.ms));
+    const direct8Ms = median(runs.direct8.map((r) => r.ms));
     const result = {
+      listenerMs,
+      direct8Ms,
+      listenerOverDirect8: listenerMs / direct8Ms,
       files: count,
       bytes,
       rounds,
@@ -265,6 +314,8 @@ export async function benchUploads({
     log(`uploads of ${count} files (medians of ${rounds}): (a) plugin ${seconds(pluginMs)}, (b) built-in ${seconds(builtinMs)}, (c) direct ${seconds(directMs)}; ` +
       `(a)/(c) ${result.pluginOverDirect.toFixed(2)} (target <= 1.25), (a)/(b) ${result.pluginOverBuiltin.toFixed(2)} (target < 1): ` +
       `target ${result.targetMet ? 'met' : 'MISSED'}`);
+    log(`  (d) listener, PUT ${LISTENER_PARALLELISM} at a time ${seconds(listenerMs)}, (e) direct, POST ${LISTENER_PARALLELISM} at a time ${seconds(direct8Ms)}: ` +
+      `(d)/(e) ${result.listenerOverDirect8.toFixed(2)} (issue 12: at most 1.25)`);
     return result;
   } finally {
     // Never remove a folder with a mount still inside (an unmount that failed has thrown).

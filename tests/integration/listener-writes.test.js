@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { Orthanc, freePort } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
@@ -138,4 +140,32 @@ test('refusals come before the body: 403 in the views with Expect: 100-continue 
   assert.equal((await core.propfind(['uploads', 'kept.dcm'], 0)).status, 207, 'kept.dcm is listed');
   const conditional = await fetch(`${base}/webdav/uploads/kept.dcm`, { method: 'PUT', body: file, headers: { 'If-None-Match': '*' } });
   assert.equal(conditional.status, 412);
+});
+
+test('rclone copies a CD tree through the listener with no ERROR line, every instance is imported; mkdir and moveto work', async () => {
+  const cd = mkdtempSync(path.join(os.tmpdir(), 'listener-rclone-cd-'));
+  try {
+    const uids = [];
+    mkdirSync(path.join(cd, 'DICOM', 'ST0001', 'SE0001'), { recursive: true });
+    for (let i = 0; i < 6; i++) {
+      const uid = newUid();
+      uids.push(uid);
+      writeFileSync(path.join(cd, 'DICOM', 'ST0001', 'SE0001', `IM${i}`), makeInstance({ SOPInstanceUID: uid, PatientID: 'LWCD' }));
+    }
+    writeFileSync(path.join(cd, 'README.TXT'), 'not DICOM: skipped, yet readable a moment after its PUT');
+    const remote = `:webdav,url='${base}/webdav/uploads/',vendor=other:`;
+    const rclone = (...args) => spawnSync('rclone', ['--config', '/dev/null', '--retries', '1', '--low-level-retries', '1', ...args], { encoding: 'utf8', timeout: 60000 });
+    const copied = rclone('copy', '-v', cd, `${remote}cd`);
+    assert.equal(copied.status, 0, copied.stderr);
+    assert.doesNotMatch(copied.stderr, /ERROR/, copied.stderr);
+    for (const uid of uids) await imported(uid);
+    assert.equal(rclone('mkdir', `${remote}New folder`).status, 0);
+    const moved = rclone('moveto', `${remote}New folder`, `${remote}Scans`);
+    assert.equal(moved.status, 0, moved.stderr);
+    const listed = rclone('lsf', '--dirs-only', remote);
+    assert.match(listed.stdout, /^Scans\/$/m);
+    assert.doesNotMatch(listed.stdout, /New folder/);
+  } finally {
+    rmSync(cd, { recursive: true, force: true });
+  }
 });
