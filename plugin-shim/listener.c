@@ -3,6 +3,7 @@
  * without the library. The shim only carries bytes: each request goes whole to the module
  * (guest_http_request), which answers status, headers and a body; the shim sends the body, a
  * stream of chunks the module writes, or a range of an instance or staged upload. */
+#define _GNU_SOURCE /* strcasestr */
 #include "listener.h"
 
 #include "codes.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +130,9 @@ typedef struct {
   uint64_t upload_expected, upload_received;
   int upload_failed; /* 1: the body did not fit what was announced; 2: the staging log failed */
   int answered;      /* an answer was queued before the body (a refused PUT): the rest is dropped */
+  int discarding;    /* a refused PUT without Expect: its body is read and dropped, then `deferred` is sent */
+  guest_buffer_t deferred;
+  int deferred_instance;
 } request_t;
 
 static enum MHD_Result collect_header(void* cls, enum MHD_ValueKind kind, const char* key, const char* value) {
@@ -345,9 +350,25 @@ static int32_t ask_module(struct MHD_Connection* connection, request_t* request,
   return result;
 }
 
-/* A PUT, asked of the module before its body is read: a refusal goes out at once (no 100
- * Continue, no body read); Receive opens the staging stream the body is written into. Returns
- * 1 when an answer was queued, 0 to read the body, -1 on failure. */
+static enum MHD_Result find_continue(void* cls, enum MHD_ValueKind kind, const char* key, const char* value) {
+  (void)kind;
+  if (strcasecmp(key, "Expect") == 0 && value != NULL && strcasestr(value, "100-continue") != NULL) *(int*)cls = 1;
+  return MHD_YES;
+}
+
+/* Whether the client waits for "100 Continue" before sending its body. */
+static int expects_continue(struct MHD_Connection* connection) {
+  int found = 0;
+  mhd.get_connection_values(connection, MHD_HEADER_KIND, find_continue, &found);
+  return found;
+}
+
+/* A PUT, asked of the module before its body is read. A refusal goes out at once to a client
+ * that waits for 100 Continue (it never sends the body); another client is sending its body
+ * already, and a server that answers and closes meanwhile makes many clients report a network
+ * error instead of the status, so its body is read and dropped first. Receive opens the
+ * staging stream the body is written into. Returns 1 when an answer was queued, 0 to read the
+ * body, -1 on failure. */
 static int begin_put(struct MHD_Connection* connection, request_t* request, const char* url, const char* method) {
   guest_buffer_t answer = {NULL, 0};
   int instance = 0;
@@ -369,6 +390,12 @@ static int begin_put(struct MHD_Connection* connection, request_t* request, cons
     wire_bytes(&reader, &n);
   }
   if (kind != WEBDAV_BODY_KIND_RECEIVE || !reader.ok) {
+    if (!expects_continue(connection)) {
+      request->discarding = 1;
+      request->deferred = answer;
+      request->deferred_instance = instance;
+      return 0;
+    }
     enum MHD_Result sent = send_answer(connection, &answer, instance);
     guest_buffer_free(&answer);
     return sent == MHD_YES ? 1 : -1;
@@ -444,6 +471,16 @@ static enum MHD_Result handle(void* cls, struct MHD_Connection* connection, cons
     *upload_data_size = 0;
     return MHD_YES;
   }
+  if (request->discarding) {
+    if (*upload_data_size > 0) {
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    request->discarding = 0;
+    enum MHD_Result sent = send_answer(connection, &request->deferred, request->deferred_instance);
+    guest_buffer_free(&request->deferred);
+    return sent;
+  }
   if (request->receiving) {
     if (*upload_data_size > 0) {
       receive(request, upload_data, *upload_data_size);
@@ -485,6 +522,7 @@ static void completed(void* cls, struct MHD_Connection* connection, void** con_c
     if (request->upload != NULL) staging_stream_abort(request->upload);
     guest_upload_staged(request->upload_id, 0);
   }
+  guest_buffer_free(&request->deferred);
   free(request->body);
   free(request);
   *con_cls = NULL;
