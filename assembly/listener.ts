@@ -18,7 +18,8 @@ import { htmlIndex } from "./htmlindex";
 import { formatShareDate } from "./clock";
 import { trapIfAsked } from "./testing";
 import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
-import { writeRefusal, put, mkcol, remove, move } from "./writes";
+import { writeRefusal, put, mkcol, remove, move, lock, unlock, Writer, activeLocksXml } from "./writes";
+import { LockTable, keyOf } from "./locks";
 export { HttpRequest, HttpAnswer, errorAnswer };
 
 /** Bytes of multistatus per chunk handed to the shim. */
@@ -33,9 +34,11 @@ export const FIRST_CHUNK_BYTES = 4 << 10;
 const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
 /** What uploads/ allows on this door so far (writes.ts); the rest of issue 12's methods follow. */
-const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PUT, MKCOL, DELETE, MOVE";
+const READ_METHODS_LOCKS = "OPTIONS, GET, HEAD, PROPFIND, LOCK, UNLOCK";
+const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PUT, MKCOL, DELETE, MOVE, LOCK, UNLOCK";
 const WRITES: Array<string> = ["PUT", "MKCOL", "DELETE", "MOVE"];
-const WRITES_TO_COME: Array<string> = ["COPY", "PROPPATCH", "LOCK", "UNLOCK", "POST"];
+const LOCKING: Array<string> = ["LOCK", "UNLOCK"];
+const WRITES_TO_COME: Array<string> = ["COPY", "PROPPATCH", "POST"];
 const REALM = "Basic realm=\"Orthanc Secure Area\"";
 const INFINITY = "infinity";
 
@@ -108,8 +111,12 @@ export class Listener {
   /** Bytes of multistatus per chunk, and in the first (unit specs make them small). */
   chunkBytes: i32 = CHUNK_BYTES;
   firstChunkBytes: i32 = FIRST_CHUNK_BYTES;
+  /** The write locks of this door (locks.ts); only the first instance's is used. */
+  locks: LockTable;
 
-  constructor(public share: Share, public login: Login, public maxInfinityEntries: i32) {}
+  constructor(public share: Share, public login: Login, public maxInfinityEntries: i32) {
+    this.locks = new LockTable(share.orthanc.now());
+  }
 
   /** Answers one request; `nowMs` the clock of the failed-login delays and streams. */
   handle(request: HttpRequest, nowMs: f64): HttpAnswer {
@@ -141,27 +148,32 @@ export class Listener {
         config.root + "/uploads/)").header("Allow", inUploads ? UPLOADS_METHODS : READ_METHODS);
     }
     const writes = WRITES.includes(method);
-    if (!writes && method != "OPTIONS" && method != "GET" && method != "HEAD" && method != "PROPFIND") {
+    const locking = LOCKING.includes(method);
+    if (!writes && !locking && method != "OPTIONS" && method != "GET" && method != "HEAD" && method != "PROPFIND") {
       return errorAnswer(501, "Method not implemented");
     }
     if (target.place == TargetPlace.Outside) return errorAnswer(404, "Not part of the share (it is at " + config.root + "/)");
     if (method == "OPTIONS") return this.options(target.place == TargetPlace.Share && target.path.length > 0 && target.path[0] == UPLOADS);
     if (target.place == TargetPlace.ServerRoot) {
-      if (writes) return errorAnswer(405, "The server's root takes no writes").header("Allow", READ_METHODS);
+      if (writes || locking) return errorAnswer(405, "The server's root takes no writes").header("Allow", READ_METHODS);
       return this.serverRoot(request, nowMs);
     }
     // uploads/ lives in the first module instance only (index.ts): others hand such requests on
     const touchesUploads = target.path.length == 0 ? depthOf(request) == INFINITY : target.path[0] == UPLOADS;
-    if (!request.primary && touchesUploads) return new HttpAnswer(0).kindOf(BodyKind.Primary);
+    // ...and so do the locks: one table, in the first instance (docs/listener.md, "Writing")
+    if (!request.primary && (touchesUploads || writes || locking)) return new HttpAnswer(0).kindOf(BodyKind.Primary);
     const identity = !this.login.authenticationEnabled ? "a" : "u:" + user;
     const shared = this.share.request(target.path, config.access.principal(identity));
-    if (writes) {
+    if (writes || locking) {
+      const writer = Writer.of(request, this.locks, identity, nowMs, config.root);
+      if (method == "LOCK") return lock(request, shared, writer, config);
+      if (method == "UNLOCK") return unlock(request, shared, writer);
       const refusal = writeRefusal(target.path, shared, config);
       if (refusal.length > 0) return errorAnswer(403, refusal);
-      if (method == "PUT") return put(request, shared);
-      if (method == "MKCOL") return mkcol(request, shared);
-      if (method == "DELETE") return remove(request, shared);
-      return move(request, shared, config);
+      if (method == "PUT") return put(request, shared, writer);
+      if (method == "MKCOL") return mkcol(request, shared, writer);
+      if (method == "DELETE") return remove(request, shared, writer);
+      return move(request, shared, config, writer);
     }
     if (method == "PROPFIND") return this.propfind(request, shared, nowMs);
     return this.get(request, shared, method == "HEAD");
@@ -170,7 +182,7 @@ export class Listener {
   /** RFC 4918 10.1: class 1 and 2 (locks come with writing, docs/listener.md). */
   private options(inUploads: bool): HttpAnswer {
     const answer = new HttpAnswer(200);
-    answer.header("DAV", "1, 2").header("MS-Author-Via", "DAV").header("Allow", inUploads ? UPLOADS_METHODS : READ_METHODS);
+    answer.header("DAV", "1, 2").header("MS-Author-Via", "DAV").header("Allow", inUploads ? UPLOADS_METHODS : READ_METHODS_LOCKS);
     return answer;
   }
 
@@ -218,7 +230,10 @@ export class Listener {
     out.text(MULTISTATUS_START);
     const self = resource.isFolder && path.length == 0 ? new Resource(root.substring(root.lastIndexOf("/") + 1), true, 0, "", resource.modified) : resource;
     const href = hrefOf(root, path, resource.isFolder);
+    // the locks of the resource asked about; its children's are not looked up (docs/listener.md)
+    stream.writer.activeLocks = activeLocksXml(this.locks, keyOf(path), root);
     stream.writer.response(href, self);
+    stream.writer.activeLocks = "";
     if (depth0) {
       out.text(MULTISTATUS_END);
       return xmlAnswer(207, out.snapshot());

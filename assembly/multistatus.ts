@@ -18,6 +18,9 @@ const ALLPROP_COUNT = 9;
 
 export const MULTISTATUS_START = "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:multistatus xmlns:D=\"DAV:\">";
 export const MULTISTATUS_END = "</D:multistatus>";
+/** Write locks, exclusive and shared (RFC 4918 15.10; locks.ts). */
+const SUPPORTED_LOCK = "<D:supportedlock><D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>" +
+  "</D:lockentry><D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry></D:supportedlock>";
 
 /** Whether a live property exists on this resource (a folder has no length, type or tag). */
 function applies(name: string, resource: Resource): bool {
@@ -38,6 +41,8 @@ function modifiedMs(resource: Resource): i64 {
  * garbage collector, whose every cycle walks the whole catalog, out of the profile.
  */
 export class MultistatusWriter {
+  /** The <D:activelock> elements of the next response (writes.ts activeLocksXml); "" for none. */
+  activeLocks: string = "";
   constructor(public out: ByteWriter, public propfind: Propfind) {}
 
   /** One live property with its value (`name` is in LIVE and applies). */
@@ -70,9 +75,15 @@ export class MultistatusWriter {
       writeXmlText(out, resource.entityTag);
       out.text("</D:getetag>");
     } else if (name == "supportedlock") {
-      out.text("<D:supportedlock/>"); // no locks through the listener yet (docs/listener.md)
+      out.text(SUPPORTED_LOCK);
     } else if (name == "lockdiscovery") {
-      out.text("<D:lockdiscovery/>");
+      if (this.activeLocks.length == 0) {
+        out.text("<D:lockdiscovery/>");
+      } else {
+        out.text("<D:lockdiscovery>");
+        out.text(this.activeLocks);
+        out.text("</D:lockdiscovery>");
+      }
     } else if (name == "quota-available-bytes") {
       out.text("<D:quota-available-bytes>0</D:quota-available-bytes>"); // nothing can be written here yet
     } else if (name == "quota-used-bytes") {

@@ -13,6 +13,11 @@ import { MoveOutcome, UPLOADS } from "./resources";
 import { BodyKind, DeleteOutcome, StoreAction } from "./codes";
 import { evaluatePreconditions, Precondition } from "./conditions";
 import { shareDateMs } from "./httpdate";
+import { IfHeader, readIfHeader } from "./ifheader";
+import { Lock, LockTable, keyOf, timeoutOf } from "./locks";
+import { parseXml, XmlElement, escapeXml } from "./xml";
+import { DAV } from "./propfind";
+import { hrefOf } from "./urls";
 
 /** What an answer without a body says: nothing (the shim sends Content-Length: 0). */
 function done(status: i32): HttpAnswer {
@@ -34,11 +39,13 @@ export function writeRefusal(path: Array<string>, shared: Request, config: Confi
 }
 
 /** RFC 4918 9.3: 201; 405 when the name exists; 409 without a parent; 415 with a body. */
-export function mkcol(request: HttpRequest, shared: Request): HttpAnswer {
+export function mkcol(request: HttpRequest, shared: Request, writer: Writer): HttpAnswer {
   if (request.body.length > 0) return errorAnswer(415, "A MKCOL with a body is not supported (RFC 4918 9.3)");
   const path = shared.path;
   const tree = shared.tree;
   if (tree.stat(path) !== null) return errorAnswer(405, "Something already has this name");
+  const refused = writer.refusal(shared, path, false);
+  if (refused !== null) return refused;
   const parent = tree.stat(path.slice(0, path.length - 1));
   if (parent === null || !parent.isFolder) return errorAnswer(409, "The folder to create it in does not exist (RFC 4918 9.3.1)");
   if (!tree.mkcol(path)) return errorAnswer(403, "Not a name this share accepts");
@@ -46,15 +53,20 @@ export function mkcol(request: HttpRequest, shared: Request): HttpAnswer {
 }
 
 /** RFC 4918 9.6: 204; 404 for nothing; a folder goes whole (a Depth other than infinity is 400). */
-export function remove(request: HttpRequest, shared: Request): HttpAnswer {
+export function remove(request: HttpRequest, shared: Request, writer: Writer): HttpAnswer {
   const resource = shared.tree.stat(shared.path);
   if (resource === null) return errorAnswer(404, "Not found");
+  const refused = writer.refusal(shared, shared.path, true);
+  if (refused !== null) return refused;
   const depth = request.header("depth").trim().toLowerCase();
   if (resource.isFolder && depth.length > 0 && depth != "infinity") {
     return errorAnswer(400, "A folder is deleted with everything in it: Depth must be infinity (RFC 4918 9.6.1)");
   }
   const removal = shared.tree.remove(shared.path);
-  if (removal.outcome == DeleteOutcome.Done) return done(204);
+  if (removal.outcome == DeleteOutcome.Done) {
+    writer.locks.removeAt(keyOf(shared.path)); // a deleted resource's locks go with it (RFC 4918 7.5)
+    return done(204);
+  }
   if (removal.outcome == DeleteOutcome.Failed) return errorAnswer(500, "Deleting failed");
   return errorAnswer(403, "It is being imported right now: try again in a moment");
 }
@@ -72,7 +84,7 @@ function authorityOf(uri: string): string {
  * and Overwrite is F; 409 without the destination's folder; 423 while an import runs in it;
  * 502 for a Destination on another server (9.9.4); 403 into the views or onto itself.
  */
-export function move(request: HttpRequest, shared: Request, config: Config): HttpAnswer {
+export function move(request: HttpRequest, shared: Request, config: Config, writer: Writer): HttpAnswer {
   const destination = request.header("destination").trim();
   if (destination.length == 0) return errorAnswer(400, "A MOVE needs a Destination header (RFC 4918 10.3)");
   const authority = authorityOf(destination);
@@ -91,7 +103,13 @@ export function move(request: HttpRequest, shared: Request, config: Config): Htt
   if (resource !== null && resource.isFolder && depth.length > 0 && depth != "infinity") {
     return errorAnswer(400, "A folder moves with everything in it: Depth must be infinity (RFC 4918 9.9.2)");
   }
-  switch (shared.tree.move(shared.path, target.path, overwrite != "F")) {
+  const refused = writer.refusal(shared, shared.path, true);
+  if (refused !== null) return refused;
+  const atDestination = writer.blocking(keyOf(target.path), true);
+  if (atDestination !== null) return errorAnswer(423, "The destination is locked, and its lock token was not submitted");
+  const outcome = shared.tree.move(shared.path, target.path, overwrite != "F");
+  if (outcome == MoveOutcome.Moved || outcome == MoveOutcome.Replaced) writer.locks.removeAt(keyOf(shared.path)); // locks stay where they were (7.7)
+  switch (outcome) {
     case MoveOutcome.Moved: return done(201);
     case MoveOutcome.Replaced: return done(204);
     case MoveOutcome.Missing: return errorAnswer(404, "Not found");
@@ -120,13 +138,15 @@ function announcedLength(request: HttpRequest): i64 {
  * length is not announced. A file to stage is answered Receive: the shim streams the body into
  * the staging log under the staging id and answers the status here once it is durable.
  */
-export function put(request: HttpRequest, shared: Request): HttpAnswer {
+export function put(request: HttpRequest, shared: Request, writer: Writer): HttpAnswer {
   const path = shared.path;
   const tree = shared.tree;
   const existing = tree.stat(path);
   if (existing !== null && existing.isFolder) return errorAnswer(405, "A folder has this name");
   const parent = tree.stat(path.slice(0, path.length - 1));
   if (parent === null || !parent.isFolder) return errorAnswer(409, "The folder to put it in does not exist (RFC 4918 9.7.1)");
+  const refused = writer.refusal(shared, path, false);
+  if (refused !== null) return refused;
   // a missing file has no tag: If-Match fails, If-None-Match: * holds (RFC 9110 13.1.1, 13.1.2)
   const tag = existing !== null ? existing.entityTag : "";
   const modifiedMs = existing !== null ? shareDateMs(existing.modified) : -1;
@@ -145,4 +165,179 @@ export function put(request: HttpRequest, shared: Request): HttpAnswer {
   answer.total = <u64>length;
   answer.body = String.UTF8.encode(decision.record, false);
   return answer;
+}
+
+// ---- locks and the If header (RFC 4918 6, 7, 9.10, 9.11, 10.4) ----
+
+/** Who writes, and what the request says of locks and states. */
+export class Writer {
+  constructor(public locks: LockTable, public identity: string, public ifHeader: IfHeader, public nowMs: f64,
+    public root: string) {}
+
+  static of(request: HttpRequest, locks: LockTable, identity: string, nowMs: f64, root: string): Writer {
+    locks.expire(nowMs);
+    return new Writer(locks, identity, readIfHeader(request.header("if")), nowMs, root);
+  }
+
+  /** Whether the If header holds (true without one): any list whose conditions all hold (10.4.3). */
+  ifHolds(shared: Request): bool {
+    const lists = this.ifHeader.lists;
+    if (lists.length == 0) return true;
+    for (let i = 0; i < lists.length; i++) {
+      let path = shared.path;
+      if (lists[i].resource.length > 0) {
+        const target = readTarget(lists[i].resource, this.root);
+        if (target.place != TargetPlace.Share) continue;
+        path = target.path;
+      }
+      const key = keyOf(path);
+      let holds = true;
+      const conditions = lists[i].conditions;
+      for (let j = 0; j < conditions.length && holds; j++) {
+        const condition = conditions[j];
+        let met = false;
+        if (condition.token.length > 0) {
+          const lock = this.locks.find(condition.token);
+          met = lock !== null && lock.covers(key);
+        } else {
+          const resource = shared.tree.stat(path);
+          met = resource !== null && !resource.isFolder && resource.entityTag == condition.entityTag;
+        }
+        holds = condition.not ? !met : met;
+      }
+      if (holds) return true;
+    }
+    return false;
+  }
+
+  /** A lock on `key` (and, with `below`, under it) whose token this request did not submit, or null. */
+  blocking(key: string, below: bool): Lock | null {
+    const submitted = this.ifHeader.submittedTokens();
+    const met = this.locks.covering(key);
+    if (below) {
+      const under = this.locks.below(key);
+      for (let i = 0; i < under.length; i++) met.push(under[i]);
+    }
+    for (let i = 0; i < met.length; i++) {
+      const lock = met[i];
+      if (!(submitted.includes(lock.token) && lock.identity == this.identity)) return lock;
+    }
+    return null;
+  }
+
+  /**
+   * The answer that stops a write to `path` (400 for an If header that does not parse, 412 when
+   * it does not hold, 423 for a lock not submitted), or null when the write may go on.
+   */
+  refusal(shared: Request, path: Array<string>, below: bool): HttpAnswer | null {
+    if (this.ifHeader.error.length > 0) return errorAnswer(400, this.ifHeader.error);
+    if (!this.ifHolds(shared)) return errorAnswer(412, "The If header's conditions do not hold");
+    const lock = this.blocking(keyOf(path), below);
+    if (lock === null) return null;
+    const body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:lock-token-submitted><D:href>" +
+      hrefOf(this.root, lock.key.length > 0 ? lock.key.split("/") : [], false) + "</D:href></D:lock-token-submitted></D:error>";
+    return new HttpAnswer(423).inline(body, "application/xml; charset=utf-8");
+  }
+}
+
+/** The <D:activelock> of a lock (RFC 4918 14.1). */
+export function activeLockXml(lock: Lock, root: string): string {
+  const lockRoot = hrefOf(root, lock.key.length > 0 ? lock.key.split("/") : [], false);
+  return "<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope>" + (lock.exclusive ? "<D:exclusive/>" : "<D:shared/>") +
+    "</D:lockscope><D:depth>" + (lock.infinite ? "infinity" : "0") + "</D:depth>" +
+    (lock.owner.length > 0 ? "<D:owner>" + lock.owner + "</D:owner>" : "") +
+    "<D:timeout>Second-" + lock.timeoutSeconds.toString() + "</D:timeout><D:locktoken><D:href>" + lock.token +
+    "</D:href></D:locktoken><D:lockroot><D:href>" + lockRoot + "</D:href></D:lockroot></D:activelock>";
+}
+
+/** The <D:activelock> elements of the locks that cover `key`. */
+export function activeLocksXml(locks: LockTable, key: string, root: string): string {
+  const covering = locks.covering(key);
+  let xml = "";
+  for (let i = 0; i < covering.length; i++) xml += activeLockXml(covering[i], root);
+  return xml;
+}
+
+function lockAnswer(status: i32, lock: Lock, root: string): HttpAnswer {
+  const body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:prop xmlns:D=\"DAV:\"><D:lockdiscovery>" +
+    activeLockXml(lock, root) + "</D:lockdiscovery></D:prop>";
+  return new HttpAnswer(status).inline(body, "application/xml; charset=utf-8").header("Lock-Token", "<" + lock.token + ">");
+}
+
+/** What an owner element holds, written back as the lock's owner: an href, or its text. */
+function ownerXml(owner: XmlElement | null): string {
+  if (owner === null) return "";
+  const href = owner.child(DAV, "href");
+  if (href !== null) return "<D:href>" + escapeXml(href.text.trim()) + "</D:href>";
+  return escapeXml(owner.text.trim());
+}
+
+/**
+ * LOCK (RFC 4918 9.10): a new lock from a lockinfo body, or, without a body, a refresh of the
+ * lock the If header names. A new lock on an unmapped name in uploads/ creates an empty file
+ * there (7.3: 201); in the views, existing resources are locked (so that Finder and Explorer
+ * mount the share read-write and read from it) and nothing is created.
+ */
+export function lock(request: HttpRequest, shared: Request, writer: Writer, config: Config): HttpAnswer {
+  const root = config.root;
+  if (!mountsUploads(config.uploadAllowed, shared.principal.profile)) {
+    return errorAnswer(403, "This user may not write here, so takes no locks (UploadAllowed, AccessRules)");
+  }
+  const key = keyOf(shared.path);
+  const timeout = timeoutOf(request.header("timeout"));
+  if (request.body.trim().length == 0) {
+    if (writer.ifHeader.error.length > 0) return errorAnswer(400, writer.ifHeader.error);
+    const tokens = writer.ifHeader.submittedTokens();
+    for (let i = 0; i < tokens.length; i++) {
+      const held = writer.locks.find(tokens[i]);
+      if (held !== null && held.covers(key) && held.identity == writer.identity) {
+        writer.locks.refresh(held, timeout, writer.nowMs);
+        return lockAnswer(200, held, root);
+      }
+    }
+    return errorAnswer(412, "A LOCK without a body refreshes a lock: the If header must name one of yours on this resource");
+  }
+  const parsed = parseXml(request.body);
+  const info = parsed.root;
+  if (info === null || !info.is(DAV, "lockinfo")) return errorAnswer(400, "The body is not a DAV:lockinfo element");
+  const scope = info.child(DAV, "lockscope");
+  const type = info.child(DAV, "locktype");
+  if (scope === null || type === null || type.child(DAV, "write") === null) return errorAnswer(400, "A lock is a write lock with a scope");
+  const exclusive = scope.child(DAV, "exclusive") !== null;
+  if (!exclusive && scope.child(DAV, "shared") === null) return errorAnswer(400, "The lock scope is exclusive or shared");
+  const depth = request.header("depth").trim().toLowerCase();
+  if (depth.length > 0 && depth != "0" && depth != "infinity") return errorAnswer(400, "A lock has Depth 0 or infinity");
+  const infinite = depth != "0";
+  const refused = writer.refusal(shared, shared.path, false);
+  if (refused !== null && refused.status != 423) return refused;
+  if (writer.locks.conflicts(key, infinite, exclusive)) {
+    return new HttpAnswer(423).inline("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:no-conflicting-lock/></D:error>",
+      "application/xml; charset=utf-8");
+  }
+  let status = 200;
+  if (shared.tree.stat(shared.path) === null) {
+    const refusal = writeRefusal(shared.path, shared, config);
+    if (refusal.length > 0) return errorAnswer(403, refusal);
+    const parent = shared.tree.stat(shared.path.slice(0, shared.path.length - 1));
+    if (parent === null || !parent.isFolder) return errorAnswer(409, "The folder to lock a name in does not exist");
+    if (shared.tree.store(shared.path, 0).action == StoreAction.Refuse) return errorAnswer(403, "Not a name this share accepts");
+    status = 201;
+  }
+  const held = writer.locks.add(key, infinite, exclusive, ownerXml(info.child(DAV, "owner")), writer.identity, timeout, writer.nowMs);
+  return lockAnswer(status, held, root);
+}
+
+/** UNLOCK (RFC 4918 9.11): 204; 400 without a Lock-Token; 409 when it names no lock of this resource. */
+export function unlock(request: HttpRequest, shared: Request, writer: Writer): HttpAnswer {
+  let token = request.header("lock-token").trim();
+  if (token.startsWith("<") && token.endsWith(">")) token = token.substring(1, token.length - 1);
+  if (token.length == 0) return errorAnswer(400, "An UNLOCK names its lock in a Lock-Token header");
+  const held = writer.locks.find(token);
+  if (held === null || !held.covers(keyOf(shared.path))) {
+    return new HttpAnswer(409).inline("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:lock-token-matches-request-uri/></D:error>",
+      "application/xml; charset=utf-8");
+  }
+  if (held.identity != writer.identity) return errorAnswer(403, "The lock is another user's");
+  writer.locks.remove(token);
+  return done(204);
 }

@@ -65,6 +65,17 @@ function putOf(listener: Listener, target: string, length: string, condition: st
   return listener.handle(request, 1000);
 }
 
+const LOCKINFO = "<?xml version=\"1.0\"?><D:lockinfo xmlns:D=\"DAV:\"><D:lockscope><D:exclusive/></D:lockscope>" +
+  "<D:locktype><D:write/></D:locktype><D:owner><D:href>mailto:ann@example.org</D:href></D:owner></D:lockinfo>";
+
+/** A request with a body and headers (name, value, name, value...), asked of `listener`. */
+function send(listener: Listener, method: string, target: string, body: string, headers: Array<string>): HttpAnswer {
+  const request = new HttpRequest(method, target, "127.0.0.1", false, true);
+  request.body = body;
+  for (let i = 0; i + 1 < headers.length; i += 2) request.addHeader(headers[i], headers[i + 1]);
+  return listener.handle(request, 1000);
+}
+
 /** The status of a MOVE from `from` to `destination` asked of `listener` at Host 127.0.0.1:8043. */
 function moveTo(listener: Listener, from: string, destination: string, overwrite: string = ""): i32 {
   const request = new HttpRequest("MOVE", from, "127.0.0.1", false, true);
@@ -109,7 +120,11 @@ describe("Listener: reading", () => {
   });
 
   it("a streamed Depth infinity gives, chunk by chunk, exactly the answer written at once", () => {
-    const whole = text(ask(listenerOf("{}"), "PROPFIND", "/webdav/by-uids/", "infinity"));
+    const once = listenerOf("{}");
+    once.firstChunkBytes = 1 << 20;
+    const wholeAnswer = ask(once, "PROPFIND", "/webdav/by-uids/", "infinity");
+    expect(wholeAnswer.kind).toBe(BodyKind.Inline, "written at once");
+    const whole = text(wholeAnswer);
     const listener = listenerOf("{}");
     listener.chunkBytes = 100;
     listener.firstChunkBytes = 100;
@@ -209,6 +224,57 @@ describe("Listener: reading", () => {
     expect(putOf(listener, "/webdav/uploads/a.dcm", "10", "*").status).toBe(412, "If-None-Match: * and it exists");
     expect(putOf(listener, "/webdav/uploads/empty.txt", "0").kind).toBe(BodyKind.None, "nothing to stage");
     expect(putOf(listener, "/webdav/by-uids/x.dcm", "10").status).toBe(403);
+  });
+
+  it("LOCK: an unmapped name in uploads/ becomes an empty locked file; writes need the token; refresh, UNLOCK", () => {
+    const listener = listenerOf("{}");
+    const locked = send(listener, "LOCK", "/webdav/uploads/new.dcm", LOCKINFO, ["Depth", "0", "Timeout", "Second-600"]);
+    expect(locked.status).toBe(201, "RFC 4918 7.3: the name is created");
+    const token = header(locked, "Lock-Token");
+    expect(token.startsWith("<urn:uuid:")).toBe(true);
+    const body = text(locked);
+    expect(body.includes("<D:lockroot><D:href>/webdav/uploads/new.dcm</D:href></D:lockroot>")).toBe(true);
+    expect(body.includes("<D:owner><D:href>mailto:ann@example.org</D:href></D:owner>")).toBe(true);
+    expect(body.includes("<D:timeout>Second-600</D:timeout>")).toBe(true);
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/new.dcm", "0").status).toBe(207, "the empty file exists");
+    expect(text(ask(listener, "PROPFIND", "/webdav/uploads/new.dcm", "0")).includes(token.substring(1, token.length - 1))).toBe(true,
+      "lockdiscovery reports the lock");
+
+    expect(putOf(listener, "/webdav/uploads/new.dcm", "10").status).toBe(423, "no token submitted");
+    const withToken = send(listener, "PUT", "/webdav/uploads/new.dcm", "", ["Content-Length", "10", "If", "(" + token + ")"]);
+    expect(withToken.kind).toBe(BodyKind.Receive, "the token opens it");
+    expect(send(listener, "PUT", "/webdav/uploads/new.dcm", "", ["Content-Length", "10", "If", "(<urn:uuid:00000000-0000-4000-8000-000000000000>)"]).status)
+      .toBe(412, "an If header that does not hold");
+    expect(send(listener, "LOCK", "/webdav/uploads/new.dcm", LOCKINFO, ["Depth", "0"]).status).toBe(423, "exclusive meets exclusive");
+    expect(ask(listener, "DELETE", "/webdav/uploads").status).toBe(403);
+    const refreshed = send(listener, "LOCK", "/webdav/uploads/new.dcm", "", ["If", "(" + token + ")", "Timeout", "Second-60"]);
+    expect(refreshed.status).toBe(200);
+    expect(text(refreshed).includes("<D:timeout>Second-60</D:timeout>")).toBe(true);
+    expect(send(listener, "LOCK", "/webdav/uploads/new.dcm", "", []).status).toBe(412, "a refresh names its lock");
+    expect(send(listener, "UNLOCK", "/webdav/uploads/new.dcm", "", ["Lock-Token", "<urn:uuid:nope>"]).status).toBe(409);
+    expect(send(listener, "UNLOCK", "/webdav/uploads/new.dcm", "", ["Lock-Token", token]).status).toBe(204);
+    expect(send(listener, "LOCK", "/webdav/uploads/new.dcm", LOCKINFO, ["Depth", "0"]).status).toBe(200, "unlocked: it can be locked again");
+  });
+
+  it("a Depth infinity lock on a folder guards what is in it; the views are locked without being written", () => {
+    const listener = listenerOf("{}");
+    expect(ask(listener, "MKCOL", "/webdav/uploads/cd").status).toBe(201);
+    const locked = send(listener, "LOCK", "/webdav/uploads/cd", LOCKINFO, []);
+    expect(locked.status).toBe(200);
+    const token = header(locked, "Lock-Token");
+    expect(putOf(listener, "/webdav/uploads/cd/a.dcm", "10").status).toBe(423, "inside the locked folder");
+    expect(ask(listener, "MKCOL", "/webdav/uploads/cd/sub").status).toBe(423);
+    expect(ask(listener, "DELETE", "/webdav/uploads/cd").status).toBe(423);
+    expect(moveTo(listener, "/webdav/uploads/cd", "/webdav/uploads/elsewhere")).toBe(423);
+    const refused = send(listener, "DELETE", "/webdav/uploads/cd", "", []);
+    expect(text(refused).includes("<D:lock-token-submitted><D:href>/webdav/uploads/cd</D:href>")).toBe(true);
+    expect(send(listener, "DELETE", "/webdav/uploads/cd", "", ["If", "(" + token + ")"]).status).toBe(204);
+    expect(send(listener, "LOCK", "/webdav/uploads/cd", LOCKINFO, []).status).toBe(201, "the lock went with the folder: the name is free");
+
+    const view = send(listener, "LOCK", "/webdav/by-uids/1.1", LOCKINFO, ["Depth", "0"]);
+    expect(view.status).toBe(200, "a study folder is locked (Finder and Explorer mount read-write)");
+    expect(send(listener, "LOCK", "/webdav/by-uids/9.9.9", LOCKINFO, []).status).toBe(403, "nothing is created in the views");
+    expect(send(listener, "LOCK", "/webdav/uploads/x", "<D:lockinfo xmlns:D=\"DAV:\"/>", []).status).toBe(400);
   });
 
   it("MKCOL, DELETE and MOVE in uploads/ answer as RFC 4918 says; the views and the root refuse them", () => {
