@@ -183,7 +183,11 @@ class Parser {
       if (this.error.length > 0) return null;
       this.at = end + 1;
       if (attribute == "xmlns") scope.set("", value);
-      else if (attribute.startsWith("xmlns:")) scope.set(attribute.substring(6), value);
+      else if (attribute.startsWith("xmlns:")) {
+        // Namespaces in XML 1.0, 2: a prefix cannot be bound to the empty name (litmus propfind_invalid2)
+        if (value.length == 0) return this.fail("the prefix " + attribute.substring(6) + " is declared with an empty namespace");
+        scope.set(attribute.substring(6), value);
+      }
       // other attributes mean nothing in the bodies WebDAV clients send: read and dropped
     }
     this.scopes.push(scope);

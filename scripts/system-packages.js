@@ -21,6 +21,7 @@ export const PACKAGES = {
     'nginx-light', 'openssl', // the HTTPS test: a TLS reverse proxy in front of Orthanc
     'libmicrohttpd12', // the listener's HTTP engine at run time (the plugin loads it only when the listener is on)
     'gvfs-backends', 'gvfs-daemons', 'libglib2.0-bin', 'dbus', // gio and gvfsd-dav (Nautilus's WebDAV client), in a dbus-run-session
+    'litmus', // the WebDAV protocol suite (RFC 4918), run against the listener's uploads/
   ],
 };
 

@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { Orthanc, freePort } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { until } from '../lib/until.js';
+import { mountDavfs, run, succeeded, davfsUnavailable } from '../lib/davfs.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
 
 const DIRECTORY = path.join(ROOT, '.test-work', 'listener-writes');
@@ -167,5 +168,34 @@ test('rclone copies a CD tree through the listener with no ERROR line, every ins
     assert.doesNotMatch(listed.stdout, /New folder/);
   } finally {
     rmSync(cd, { recursive: true, force: true });
+  }
+});
+
+test('davfs2 read-write through the listener, with its locks and ETags: cp -r of a CD tree, mkdir, rm -r', async () => {
+  const why = davfsUnavailable();
+  if (why) assert.fail(`davfs2 cannot run on this machine: ${why}`);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'listener-davfs-'));
+  chmodSync(scratch, 0o755); // the davfs2 daemon (user davfs2) must reach its cache inside
+  const cd = path.join(scratch, 'cd');
+  const uids = [];
+  mkdirSync(path.join(cd, 'DICOM', 'S1'), { recursive: true });
+  for (let i = 0; i < 5; i++) {
+    const uid = newUid();
+    uids.push(uid);
+    writeFileSync(path.join(cd, 'DICOM', 'S1', `IM${i}`), makeInstance({ SOPInstanceUID: uid, PatientID: 'LWDAV' }));
+  }
+  writeFileSync(path.join(cd, 'DICOMDIR'), 'not an instance');
+  const mount = await mountDavfs(`${base}/webdav/`, scratch, { name: 'mnt' }); // use_locks 1, davfs2's default
+  try {
+    succeeded(await run('cp', ['-r', cd, path.join(mount.point, 'uploads', 'disc')], { timeout: 60000 }), 'cp -r');
+    for (const uid of uids) await imported(uid);
+    succeeded(await run('mkdir', [path.join(mount.point, 'uploads', 'empty folder')]), 'mkdir');
+    assert.equal((await core.propfind(['uploads', 'empty folder'], 0)).status, 207, 'the folder is there on Orthanc\'s port too');
+    succeeded(await run('rm', ['-r', path.join(mount.point, 'uploads', 'empty folder')]), 'rm -r');
+    assert.equal((await core.propfind(['uploads', 'empty folder'], 0)).status, 404);
+    assert.ok(!existsSync(path.join(mount.point, 'uploads', 'empty folder')));
+  } finally {
+    await mount.unmount();
+    rmSync(scratch, { recursive: true, force: true });
   }
 });

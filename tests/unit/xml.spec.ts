@@ -1,6 +1,11 @@
 import { parseXml, escapeXml } from "../../assembly/xml";
 
 describe("xml: the reader of request bodies", () => {
+  it("refuses a prefix bound to the empty namespace (Namespaces in XML 1.0, 2), allows an empty default", () => {
+    expect(parseXml("<D:propfind xmlns:D=\"DAV:\" xmlns:bar=\"\"><D:allprop/></D:propfind>").root === null).toBe(true);
+    expect(parseXml("<D:propfind xmlns:D=\"DAV:\"><x xmlns=\"\"/></D:propfind>").error).toBe("");
+  });
+
   it("resolves prefixed and default namespaces", () => {
     const result = parseXml("<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop><getetag xmlns=\"DAV:\"/><x:a xmlns:x=\"urn:x\"/></D:prop></D:propfind>");
     expect(result.error).toBe("");
