@@ -18,7 +18,8 @@ import { htmlIndex } from "./htmlindex";
 import { formatShareDate } from "./clock";
 import { trapIfAsked } from "./testing";
 import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
-import { writeRefusal, put, mkcol, remove, move, lock, unlock, Writer, activeLocksXml } from "./writes";
+import { writeRefusal, put, mkcol, remove, move, lock, unlock, proppatch, Writer, activeLocksXml } from "./writes";
+import { DeadProperties } from "./deadprops";
 import { LockTable, keyOf } from "./locks";
 export { HttpRequest, HttpAnswer, errorAnswer };
 
@@ -34,11 +35,12 @@ export const FIRST_CHUNK_BYTES = 4 << 10;
 const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
 /** What uploads/ allows on this door so far (writes.ts); the rest of issue 12's methods follow. */
-const READ_METHODS_LOCKS = "OPTIONS, GET, HEAD, PROPFIND, LOCK, UNLOCK";
-const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PUT, MKCOL, DELETE, MOVE, LOCK, UNLOCK";
+const READ_METHODS_LOCKS = "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK";
+const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, MOVE, LOCK, UNLOCK";
 const WRITES: Array<string> = ["PUT", "MKCOL", "DELETE", "MOVE"];
-const LOCKING: Array<string> = ["LOCK", "UNLOCK"];
-const WRITES_TO_COME: Array<string> = ["COPY", "PROPPATCH", "POST"];
+/** Methods that change no file, allowed on the views too: locks (Finder, Explorer) and properties (Explorer's Win32 times). */
+const LOCKING: Array<string> = ["LOCK", "UNLOCK", "PROPPATCH"];
+const WRITES_TO_COME: Array<string> = ["COPY", "POST"];
 const REALM = "Basic realm=\"Orthanc Secure Area\"";
 const INFINITY = "infinity";
 
@@ -63,6 +65,8 @@ class PropfindStream {
   /** Bytes written already (a Depth 1 listing's responses, multistatus.ts childResponses), sent before any frame. */
   written: ArrayBuffer | null = null;
   private writtenAt: i32 = 0;
+  /** The dead properties to report (Depth infinity below uploads/); null when there are none. */
+  dead: DeadProperties | null = null;
 
   constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64) {
     // small: the head and the first chunk go here; later chunks are written where they are sent
@@ -91,6 +95,8 @@ class PropfindStream {
         continue;
       }
       const entry = frame.entries[frame.index++];
+      const dead = this.dead;
+      if (dead !== null) this.writer.dead = dead.of(keyOf(frame.path.concat([entry.name])));
       this.writer.child(frame.href, entry);
       if (this.infinite && entry.isFolder) {
         const path = frame.path.concat([entry.name]);
@@ -111,8 +117,9 @@ export class Listener {
   /** Bytes of multistatus per chunk, and in the first (unit specs make them small). */
   chunkBytes: i32 = CHUNK_BYTES;
   firstChunkBytes: i32 = FIRST_CHUNK_BYTES;
-  /** The write locks of this door (locks.ts); only the first instance's is used. */
+  /** The write locks of this door (locks.ts) and the dead properties (deadprops.ts); only the first instance's are used. */
   locks: LockTable;
+  dead: DeadProperties = new DeadProperties();
 
   constructor(public share: Share, public login: Login, public maxInfinityEntries: i32) {
     this.locks = new LockTable(share.orthanc.now());
@@ -165,9 +172,10 @@ export class Listener {
     const identity = !this.login.authenticationEnabled ? "a" : "u:" + user;
     const shared = this.share.request(target.path, config.access.principal(identity));
     if (writes || locking) {
-      const writer = Writer.of(request, this.locks, identity, nowMs, config.root);
+      const writer = Writer.of(request, this.locks, this.dead, identity, nowMs, config.root);
       if (method == "LOCK") return lock(request, shared, writer, config);
       if (method == "UNLOCK") return unlock(request, shared, writer);
+      if (method == "PROPPATCH") return proppatch(request, shared, writer, this.dead, config);
       const refusal = writeRefusal(target.path, shared, config);
       if (refusal.length > 0) return errorAnswer(403, refusal);
       if (method == "PUT") return put(request, shared, writer);
@@ -232,8 +240,10 @@ export class Listener {
     const href = hrefOf(root, path, resource.isFolder);
     // the locks of the resource asked about; its children's are not looked up (docs/listener.md)
     stream.writer.activeLocks = activeLocksXml(this.locks, keyOf(path), root);
+    stream.writer.dead = this.dead.of(keyOf(path));
     stream.writer.response(href, self);
     stream.writer.activeLocks = "";
+    stream.writer.dead = null;
     if (depth0) {
       out.text(MULTISTATUS_END);
       return xmlAnswer(207, out.snapshot());
@@ -242,10 +252,11 @@ export class Listener {
     // the length is known when no walk remains to be done (Depth 1): clients then see a Content-Length
     let length = u64.MAX_VALUE;
     if (listing !== null && !infinite) {
-      const responses = childResponses(listing, href, propfind);
+      const responses = childResponses(listing, href, propfind, this.dead.size > 0 ? this.dead : null, keyOf(path));
       stream.written = responses;
       length = <u64>out.length + <u64>responses.byteLength + <u64>MULTISTATUS_END.length;
     } else if (listing !== null) {
+      if (this.dead.size > 0) stream.dead = this.dead;
       stream.frames.push(new Frame(path, href, listing.entries));
     }
     stream.fill(out, this.firstChunkBytes); // after the head already written

@@ -3,6 +3,7 @@
 // ByteWriter so that a long answer goes out in chunks (listener.ts). Hrefs come from urls.ts
 // and hold only unreserved ASCII and %XX, so they need no XML escaping.
 import { Listing, Resource } from "./resources";
+import { DeadProperties, propertyKey } from "./deadprops";
 import { ByteWriter } from "./wire";
 import { writeXmlText } from "./xml";
 import { writeSegment } from "./urls";
@@ -43,7 +44,15 @@ function modifiedMs(resource: Resource): i64 {
 export class MultistatusWriter {
   /** The <D:activelock> elements of the next response (writes.ts activeLocksXml); "" for none. */
   activeLocks: string = "";
+  /** The dead properties of the next response (deadprops.ts: property key -> XML); null for none. */
+  dead: Map<string, string> | null = null;
   constructor(public out: ByteWriter, public propfind: Propfind) {}
+
+  /** The dead property's element empty (propname), from its key "{ns}name". */
+  private deadName(key: string): void {
+    const close = key.indexOf("}");
+    this.empty(new PropertyName(key.substring(1, close), key.substring(close + 1)));
+  }
 
   /** One live property with its value (`name` is in LIVE and applies). */
   private live(name: string, resource: Resource): void {
@@ -145,7 +154,10 @@ export class MultistatusWriter {
       const missing = new Array<PropertyName>();
       for (let i = 0; i < propfind.names.length; i++) {
         const property = propfind.names[i];
+        const dead = this.dead;
+        const key = propertyKey(property.ns, property.name);
         if (property.ns == DAV && LIVE.includes(property.name) && applies(property.name, resource)) this.live(property.name, resource);
+        else if (dead !== null && dead.has(key)) out.text(dead.get(key));
         else missing.push(property);
       }
       this.propstatEnd("200 OK");
@@ -170,6 +182,14 @@ export class MultistatusWriter {
           if (property.ns == DAV && at >= ALLPROP_COUNT) this.live(property.name, resource);
         }
       }
+      const dead = this.dead;
+      if (dead !== null) {
+        const keys = dead.keys();
+        for (let i = 0; i < keys.length; i++) {
+          if (propfind.mode == PropfindMode.PropName) this.deadName(keys[i]);
+          else out.text(dead.get(keys[i]));
+        }
+      }
       this.propstatEnd("200 OK");
     }
     out.text("</D:response>");
@@ -181,14 +201,21 @@ export class MultistatusWriter {
  * A kept listing keeps them for the last href and propfind asked (clients ask one shape), so
  * a large folder is written once per catalog change, not per PROPFIND (docs/listener.md, speed).
  */
-export function childResponses(listing: Listing, folderHref: string, propfind: Propfind): ArrayBuffer {
-  const key = listing.kept ? folderHref + "\n" + propfind.key : "";
+export function childResponses(listing: Listing, folderHref: string, propfind: Propfind,
+  dead: DeadProperties | null = null, folderKey: string = ""): ArrayBuffer {
+  // entries with dead properties (uploads/ only, never in a kept listing) are written each time
+  const withDead = dead !== null && dead.anyAtOrBelow(folderKey);
+  const keep = listing.kept && !withDead;
+  const key = keep ? folderHref + "\n" + propfind.key : "";
   const kept = listing.responses;
-  if (kept !== null && key == listing.responsesKey) return kept;
+  if (keep && kept !== null && key == listing.responsesKey) return kept;
   const writer = new MultistatusWriter(new ByteWriter(listing.entries.length * 512 + 64), propfind);
-  for (let i = 0; i < listing.entries.length; i++) writer.child(folderHref, listing.entries[i]);
+  for (let i = 0; i < listing.entries.length; i++) {
+    if (withDead) writer.dead = dead!.of(folderKey.length > 0 ? folderKey + "/" + listing.entries[i].name : listing.entries[i].name);
+    writer.child(folderHref, listing.entries[i]);
+  }
   const responses = writer.out.snapshot();
-  if (listing.kept) {
+  if (keep) {
     listing.responses = responses;
     listing.responsesKey = key;
   }

@@ -15,7 +15,8 @@ import { evaluatePreconditions, Precondition } from "./conditions";
 import { shareDateMs } from "./httpdate";
 import { IfHeader, readIfHeader } from "./ifheader";
 import { Lock, LockTable, keyOf, timeoutOf } from "./locks";
-import { parseXml, XmlElement, escapeXml } from "./xml";
+import { parseXml, XmlElement, escapeXml, toXml } from "./xml";
+import { DeadProperties, propertyKey } from "./deadprops";
 import { DAV } from "./propfind";
 import { hrefOf } from "./urls";
 
@@ -65,6 +66,7 @@ export function remove(request: HttpRequest, shared: Request, writer: Writer): H
   const removal = shared.tree.remove(shared.path);
   if (removal.outcome == DeleteOutcome.Done) {
     writer.locks.removeAt(keyOf(shared.path)); // a deleted resource's locks go with it (RFC 4918 7.5)
+    writer.dead.removeAt(keyOf(shared.path));
     return done(204);
   }
   if (removal.outcome == DeleteOutcome.Failed) return errorAnswer(500, "Deleting failed");
@@ -108,7 +110,10 @@ export function move(request: HttpRequest, shared: Request, config: Config, writ
   const atDestination = writer.blocking(keyOf(target.path), true);
   if (atDestination !== null) return errorAnswer(423, "The destination is locked, and its lock token was not submitted");
   const outcome = shared.tree.move(shared.path, target.path, overwrite != "F");
-  if (outcome == MoveOutcome.Moved || outcome == MoveOutcome.Replaced) writer.locks.removeAt(keyOf(shared.path)); // locks stay where they were (7.7)
+  if (outcome == MoveOutcome.Moved || outcome == MoveOutcome.Replaced) {
+    writer.locks.removeAt(keyOf(shared.path)); // locks stay where they were (7.7); properties move (9.9.1)
+    writer.dead.move(keyOf(shared.path), keyOf(target.path));
+  }
   switch (outcome) {
     case MoveOutcome.Moved: return done(201);
     case MoveOutcome.Replaced: return done(204);
@@ -158,6 +163,7 @@ export function put(request: HttpRequest, shared: Request, writer: Writer): Http
   if (length < 0) return errorAnswer(411, "A PUT says its length (Content-Length, or X-Expected-Entity-Length with a chunked body)");
   const decision = tree.store(path, <u64>length);
   const status = existing !== null ? 204 : 201;
+  if (existing === null) writer.dead.removeAt(keyOf(path)); // a name used before: its old properties are not this file's
   if (decision.action == StoreAction.Refuse) return errorAnswer(403, "Not a file this share takes here (a bad name, or one being imported)");
   if (decision.action == StoreAction.Accept) return done(status);
   const answer = new HttpAnswer(status).kindOf(BodyKind.Receive);
@@ -171,12 +177,12 @@ export function put(request: HttpRequest, shared: Request, writer: Writer): Http
 
 /** Who writes, and what the request says of locks and states. */
 export class Writer {
-  constructor(public locks: LockTable, public identity: string, public ifHeader: IfHeader, public nowMs: f64,
-    public root: string) {}
+  constructor(public locks: LockTable, public dead: DeadProperties, public identity: string, public ifHeader: IfHeader,
+    public nowMs: f64, public root: string) {}
 
-  static of(request: HttpRequest, locks: LockTable, identity: string, nowMs: f64, root: string): Writer {
+  static of(request: HttpRequest, locks: LockTable, dead: DeadProperties, identity: string, nowMs: f64, root: string): Writer {
     locks.expire(nowMs);
-    return new Writer(locks, identity, readIfHeader(request.header("if")), nowMs, root);
+    return new Writer(locks, dead, identity, readIfHeader(request.header("if")), nowMs, root);
   }
 
   /** Whether the If header holds (true without one): any list whose conditions all hold (10.4.3). */
@@ -340,4 +346,83 @@ export function unlock(request: HttpRequest, shared: Request, writer: Writer): H
   if (held.identity != writer.identity) return errorAnswer(403, "The lock is another user's");
   writer.locks.remove(token);
   return done(204);
+}
+
+// ---- PROPPATCH (RFC 4918 9.2) ----
+
+/** Resources with dead properties at most (each a few properties): beyond, 507. */
+const MAX_RESOURCES_WITH_PROPERTIES = 10000;
+/** The live properties: protected (9.2: 403 cannot-modify-protected-property). displayname too: names come from the share. */
+const PROTECTED: Array<string> = ["resourcetype", "displayname", "getcontentlength", "getcontenttype", "getlastmodified",
+  "creationdate", "getetag", "supportedlock", "lockdiscovery", "quota-available-bytes", "quota-used-bytes", "getcontentlanguage"];
+/** Windows Explorer's properties, which it sets after each copy (accepted in the views, not kept there). */
+const WIN32 = "urn:schemas-microsoft-com:";
+
+class PropertyChange {
+  constructor(public set: bool, public element: XmlElement, public status: i32) {}
+}
+
+function propstat(changes: Array<PropertyChange>, status: i32, reason: string): string {
+  let xml = "";
+  for (let i = 0; i < changes.length; i++) {
+    if (changes[i].status != status) continue;
+    const element = changes[i].element;
+    xml += element.ns == DAV ? "<D:" + element.name + "/>" : "<X:" + element.name + " xmlns:X=\"" + escapeXml(element.ns) + "\"/>";
+  }
+  return xml.length == 0 ? "" : "<D:propstat><D:prop>" + xml + "</D:prop><D:status>HTTP/1.1 " + status.toString() + " " + reason +
+    "</D:status></D:propstat>";
+}
+
+/**
+ * PROPPATCH: in uploads/, dead properties set and removed in the order given, all or none
+ * (9.2: one that cannot be changed makes the others 424); live properties are protected. In
+ * the views, Windows Explorer's Win32 properties are accepted (200, not kept: the views' dates
+ * come from the data) and any other is 403.
+ */
+export function proppatch(request: HttpRequest, shared: Request, writer: Writer, dead: DeadProperties, config: Config): HttpAnswer {
+  const resource = shared.tree.stat(shared.path);
+  if (resource === null) return errorAnswer(404, "Not found");
+  const parsed = parseXml(request.body);
+  const update = parsed.root;
+  if (update === null || !update.is(DAV, "propertyupdate")) return errorAnswer(400, "The body is not a DAV:propertyupdate element");
+  const inUploads = writeRefusal(shared.path, shared, config).length == 0;
+  if (!mountsUploads(config.uploadAllowed, shared.principal.profile)) return errorAnswer(403, "This user may not write here");
+  const refused = writer.refusal(shared, shared.path, false);
+  if (refused !== null) return refused;
+  const changes = new Array<PropertyChange>();
+  let failed = false;
+  for (let i = 0; i < update.children.length; i++) {
+    const operation = update.children[i];
+    const set = operation.is(DAV, "set");
+    if (!set && !operation.is(DAV, "remove")) continue;
+    const prop = operation.child(DAV, "prop");
+    if (prop === null) return errorAnswer(400, "A set or remove holds a DAV:prop");
+    for (let j = 0; j < prop.children.length; j++) {
+      const element = prop.children[j];
+      let status = 200;
+      if (element.ns == DAV && PROTECTED.includes(element.name)) status = 403;
+      else if (!inUploads && element.ns != WIN32) status = 403;
+      if (status != 200) failed = true;
+      changes.push(new PropertyChange(set, element, status));
+    }
+  }
+  if (changes.length == 0) return errorAnswer(400, "A propertyupdate names at least one property");
+  const key = keyOf(shared.path);
+  if (failed) {
+    for (let i = 0; i < changes.length; i++) if (changes[i].status == 200) changes[i].status = 424;
+  } else if (inUploads) {
+    if (dead.of(key) === null && dead.size >= MAX_RESOURCES_WITH_PROPERTIES) {
+      return errorAnswer(507, "Too many resources with properties: delete some files of uploads/ first");
+    }
+    for (let i = 0; i < changes.length; i++) {
+      const element = changes[i].element;
+      if (changes[i].set) dead.set(key, propertyKey(element.ns, element.name), toXml(element));
+      else dead.remove(key, propertyKey(element.ns, element.name));
+    }
+  }
+  const href = hrefOf(config.root, shared.path, resource.isFolder);
+  const body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>" + href + "</D:href>" +
+    propstat(changes, 200, "OK") + propstat(changes, 403, "Forbidden") + propstat(changes, 424, "Failed Dependency") +
+    "</D:response></D:multistatus>";
+  return new HttpAnswer(207).inline(body, "application/xml; charset=utf-8");
 }

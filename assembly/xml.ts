@@ -58,6 +58,19 @@ export class XmlElement {
   }
 }
 
+/**
+ * An element written back as XML (a dead property's value, deadprops.ts): each element declares
+ * its namespace as the default one, so that it reads the same inside any document; its text,
+ * then its child elements (the reader keeps no finer order); attributes are not kept.
+ */
+export function toXml(element: XmlElement): string {
+  let xml = "<" + element.name + " xmlns=\"" + escapeXml(element.ns) + "\"";
+  if (element.text.length == 0 && element.children.length == 0) return xml + "/>";
+  xml += ">" + escapeXml(element.text);
+  for (let i = 0; i < element.children.length; i++) xml += toXml(element.children[i]);
+  return xml + "</" + element.name + ">";
+}
+
 /** The document element, or the reason the body is not XML the protocol reads. */
 export class XmlResult {
   constructor(public root: XmlElement | null, public error: string) {}

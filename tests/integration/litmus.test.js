@@ -14,8 +14,7 @@ const GROUPS = ['basic', 'copymove', 'props', 'locks', 'http'];
 // group -> test names still failing, and why
 const NOT_YET = {
   copymove: ['copy_simple', 'copy_overwrite', 'copy_coll', 'copy_shallow', 'move_coll'], // COPY
-  props: ['propset', 'propmanyns', 'propget'], // PROPPATCH
-  locks: ['owner_modify', 'copy'], // PROPPATCH and COPY on a locked resource
+  locks: ['copy'], // COPY of a locked resource
 };
 
 let orthanc;

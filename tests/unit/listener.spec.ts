@@ -277,6 +277,38 @@ describe("Listener: reading", () => {
     expect(send(listener, "LOCK", "/webdav/uploads/x", "<D:lockinfo xmlns:D=\"DAV:\"/>", []).status).toBe(400);
   });
 
+  it("PROPPATCH: dead properties in uploads/ kept, reported, moved and dropped; protected ones 403 and the rest 424; Win32 in the views", () => {
+    const listener = listenerOf("{}");
+    expect(ask(listener, "MKCOL", "/webdav/uploads/f").status).toBe(201);
+    const update = "<?xml version=\"1.0\"?><D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"urn:schemas-microsoft-com:\"><D:set><D:prop>" +
+      "<Z:Win32LastModifiedTime>Wed, 02 Dec 2026 10:00:00 GMT</Z:Win32LastModifiedTime><k xmlns=\"urn:k\">v &amp; w</k></D:prop></D:set></D:propertyupdate>";
+    const set = send(listener, "PROPPATCH", "/webdav/uploads/f", update, []);
+    expect(set.status).toBe(207);
+    expect(text(set).includes("HTTP/1.1 200 OK")).toBe(true);
+    const asked = "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop><k xmlns=\"urn:k\"/></D:prop></D:propfind>";
+    const found = text(send(listener, "PROPFIND", "/webdav/uploads/f", asked, ["Depth", "0"]));
+    expect(found.includes("<k xmlns=\"urn:k\">v &amp; w</k>")).toBe(true, "the value as set");
+    expect(text(send(listener, "PROPFIND", "/webdav/uploads/", asked, ["Depth", "1"])).includes("v &amp; w")).toBe(true, "and in its folder's listing");
+
+    const protectedToo = "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop><D:getetag>x</D:getetag><m xmlns=\"urn:k\">1</m></D:prop></D:set></D:propertyupdate>";
+    const refused = text(send(listener, "PROPPATCH", "/webdav/uploads/f", protectedToo, []));
+    expect(refused.includes("HTTP/1.1 403 Forbidden")).toBe(true);
+    expect(refused.includes("HTTP/1.1 424 Failed Dependency")).toBe(true);
+    const m = "<D:propfind xmlns:D=\"DAV:\"><D:prop><m xmlns=\"urn:k\"/></D:prop></D:propfind>";
+    expect(text(send(listener, "PROPFIND", "/webdav/uploads/f", m, ["Depth", "0"])).includes("404 Not Found")).toBe(true, "all or nothing");
+
+    expect(moveTo(listener, "/webdav/uploads/f", "/webdav/uploads/g")).toBe(201);
+    expect(text(send(listener, "PROPFIND", "/webdav/uploads/g", asked, ["Depth", "0"])).includes("v &amp; w")).toBe(true, "moved with it");
+    expect(ask(listener, "DELETE", "/webdav/uploads/g").status).toBe(204);
+    expect(ask(listener, "MKCOL", "/webdav/uploads/g").status).toBe(201);
+    expect(text(send(listener, "PROPFIND", "/webdav/uploads/g", asked, ["Depth", "0"])).includes("v &amp; w")).toBe(false, "deleted with it");
+
+    const win32 = "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"urn:schemas-microsoft-com:\"><D:set><D:prop><Z:Win32FileAttributes>00000020</Z:Win32FileAttributes></D:prop></D:set></D:propertyupdate>";
+    expect(text(send(listener, "PROPPATCH", "/webdav/by-uids/1.1", win32, [])).includes("200 OK")).toBe(true, "Explorer's Win32 times in the views");
+    const other = "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop><k xmlns=\"urn:k\">1</k></D:prop></D:set></D:propertyupdate>";
+    expect(text(send(listener, "PROPPATCH", "/webdav/by-uids/1.1", other, [])).includes("403 Forbidden")).toBe(true);
+  });
+
   it("MKCOL, DELETE and MOVE in uploads/ answer as RFC 4918 says; the views and the root refuse them", () => {
     const listener = listenerOf("{}");
     expect(ask(listener, "MKCOL", "/webdav/uploads/a/b").status).toBe(409, "no parent: 409, not created on the way");
