@@ -91,4 +91,5 @@ export enum BodyKind {
   Stream = 4, // the first chunk follows; http_continue gives the next ones
   Primary = 5, // a reader instance cannot answer this: the shim asks the first instance
   Receive = 6, // a PUT: the shim streams the body into the staging log under `source`, then answers `status`
+  Copy = 7, // a COPY: the shim writes staged bytes again under new staging ids, then answers `status`
 }

@@ -49,14 +49,30 @@ export class DeadProperties {
 
   /** The properties of `from` and below follow a MOVE to `to` (what was at `to` goes). */
   move(from: string, to: string): void {
+    this.carry(from, to, true, false);
+  }
+
+  /** A COPY copies them (RFC 4918 9.8.2): those of `from`, and of what is below it when `deep`. */
+  copy(from: string, to: string, deep: bool): void {
+    this.carry(from, to, deep, true);
+  }
+
+  private carry(from: string, to: string, deep: bool, keepSource: bool): void {
     this.removeAt(to);
     const keys = this.byResource.keys();
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      if (key != from && !isBelow(key, from)) continue;
+      if (key != from && !(deep && isBelow(key, from))) continue;
       const properties = this.byResource.get(key);
-      this.byResource.delete(key);
-      this.byResource.set(to + key.substring(from.length), properties);
+      if (keepSource) {
+        const copied = new Map<string, string>();
+        const names = properties.keys();
+        for (let j = 0; j < names.length; j++) copied.set(names[j], properties.get(names[j]));
+        this.byResource.set(to + key.substring(from.length), copied);
+      } else {
+        this.byResource.delete(key);
+        this.byResource.set(to + key.substring(from.length), properties);
+      }
     }
   }
 }

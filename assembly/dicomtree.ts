@@ -4,7 +4,7 @@ import { DeleteOutcome, StoreAction } from "./codes";
 import { Deleter } from "./deletion";
 import { Profile, RIGHT_DELETE } from "./access";
 import { Views, Node } from "./views";
-import { Listing, MoveOutcome, Opened, Removal, Resource, ResourceTree, StoreDecision } from "./resources";
+import { Copied, Listing, MoveOutcome, Opened, Removal, Resource, ResourceTree, StoreDecision } from "./resources";
 
 export class DicomTree extends ResourceTree {
   /**
@@ -53,5 +53,10 @@ export class DicomTree extends ResourceTree {
   /** A study is where its tags put it: nothing moves in the views. */
   move(from: Array<string>, to: Array<string>, overwrite: bool): MoveOutcome {
     return MoveOutcome.Refused;
+  }
+
+  /** Nothing is made in the views either. */
+  copy(from: Array<string>, to: Array<string>, overwrite: bool, deep: bool): Copied {
+    return new Copied(MoveOutcome.Refused);
   }
 }

@@ -1,6 +1,7 @@
 // The listener's requests and answers as the module sees them (index.ts reads a request from
 // the shim into an HttpRequest and writes an HttpAnswer back: docs/boundary.md).
 import { BodyKind } from "./codes";
+import { StagedCopy } from "./resources";
 
 export class HttpRequest {
   /** Header names in lower case; repeated headers joined by ", " (RFC 9110 5.3). */
@@ -31,6 +32,8 @@ export class HttpAnswer {
   offset: u64 = 0;
   total: u64 = 0;
   stream: u32 = 0;
+  /** Copy: the staged bytes the shim writes again (source, target, record; resources.ts StagedCopy). */
+  copies: Array<StagedCopy> = new Array<StagedCopy>();
   /** Milliseconds the shim waits before answering (a failed login). */
   delayMs: i32 = 0;
   constructor(public status: i32) {}

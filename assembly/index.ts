@@ -127,7 +127,7 @@ export function listener_settings(length: i32): i32 {
  * header count and the u32-prefixed names and values, then by kind: the bytes (Inline, the
  * first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file
  * (Instance, Staged), or u32-prefixed staging id, u64 length of the body, then the record
- * (Receive). Returns the output's length.
+ * (Receive), or a u32 count of u32-prefixed source, target and record (Copy). Returns the output's length.
  */
 export function http_request(length: i32, primary: i32, tls: i32): i32 {
   const reader = inputReader(length);
@@ -159,6 +159,13 @@ function writeHttpAnswer(answer: HttpAnswer): i32 {
     output.longBytes(String.UTF8.encode(answer.source));
     output.u64(answer.offset);
     output.u64(answer.total);
+  } else if (answer.kind == BodyKind.Copy) {
+    output.u32(<u32>answer.copies.length);
+    for (let i = 0; i < answer.copies.length; i++) {
+      output.longBytes(String.UTF8.encode(answer.copies[i].source));
+      output.longBytes(String.UTF8.encode(answer.copies[i].target));
+      output.longBytes(String.UTF8.encode(answer.copies[i].record, false));
+    }
   } else if (answer.kind == BodyKind.Receive) {
     output.longBytes(String.UTF8.encode(answer.source));
     output.u64(answer.total);

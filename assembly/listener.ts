@@ -18,7 +18,7 @@ import { htmlIndex } from "./htmlindex";
 import { formatShareDate } from "./clock";
 import { trapIfAsked } from "./testing";
 import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
-import { writeRefusal, put, mkcol, remove, move, lock, unlock, proppatch, Writer, activeLocksXml } from "./writes";
+import { writeRefusal, put, mkcol, remove, copy, move, lock, unlock, proppatch, Writer, activeLocksXml } from "./writes";
 import { DeadProperties } from "./deadprops";
 import { LockTable, keyOf } from "./locks";
 export { HttpRequest, HttpAnswer, errorAnswer };
@@ -36,11 +36,11 @@ const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
 /** What uploads/ allows on this door so far (writes.ts); the rest of issue 12's methods follow. */
 const READ_METHODS_LOCKS = "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK";
-const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, MOVE, LOCK, UNLOCK";
-const WRITES: Array<string> = ["PUT", "MKCOL", "DELETE", "MOVE"];
+const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE, LOCK, UNLOCK";
+const WRITES: Array<string> = ["PUT", "MKCOL", "DELETE", "COPY", "MOVE"];
 /** Methods that change no file, allowed on the views too: locks (Finder, Explorer) and properties (Explorer's Win32 times). */
 const LOCKING: Array<string> = ["LOCK", "UNLOCK", "PROPPATCH"];
-const WRITES_TO_COME: Array<string> = ["COPY", "POST"];
+const WRITES_TO_COME: Array<string> = ["POST"];
 const REALM = "Basic realm=\"Orthanc Secure Area\"";
 const INFINITY = "infinity";
 
@@ -181,6 +181,7 @@ export class Listener {
       if (method == "PUT") return put(request, shared, writer);
       if (method == "MKCOL") return mkcol(request, shared, writer);
       if (method == "DELETE") return remove(request, shared, writer);
+      if (method == "COPY") return copy(request, shared, config, writer);
       return move(request, shared, config, writer);
     }
     if (method == "PROPFIND") return this.propfind(request, shared, nowMs);

@@ -91,6 +91,19 @@ export abstract class ResourceTree {
   abstract remove(path: Array<string>): Removal;
   /** MOVE from `from` to `to` within this tree; `overwrite` replaces what is at `to`. */
   abstract move(from: Array<string>, to: Array<string>, overwrite: bool): MoveOutcome;
+  /** COPY from `from` to `to` within this tree; `deep`: a folder with what is in it (Depth infinity). */
+  abstract copy(from: Array<string>, to: Array<string>, overwrite: bool, deep: bool): Copied;
+}
+
+/** A staged file's bytes to write again under another staging id (a COPY in uploads/); the shim does it. */
+export class StagedCopy {
+  constructor(public source: string, public target: string, public record: string) {}
+}
+
+/** What a COPY did (its outcome as MoveOutcome's), and the staged bytes the shim must copy. */
+export class Copied {
+  copies: Array<StagedCopy> = new Array<StagedCopy>();
+  constructor(public outcome: MoveOutcome) {}
 }
 
 /** FNV-1a over bytes: the tag source of inline content. */

@@ -7,7 +7,7 @@
 // its place and says why, until the user deletes it.
 import { ByteSource, BytesSource, CheckResult, checkDicom, Verdict } from "./dicomcheck";
 import { CheckAnswer, JobOutcome, RestoredState, StoreAction } from "./codes";
-import { MoveOutcome, StoreDecision, UPLOADS } from "./resources";
+import { Copied, MoveOutcome, StagedCopy, StoreDecision, UPLOADS } from "./resources";
 export { JobOutcome, RestoredState, StoreAction };
 
 /**
@@ -214,6 +214,12 @@ export class Uploads {
     return true;
   }
 
+  /** A staging id no other upload has: the clock and a counter (digits and "-", as the shim wants). */
+  private newStagingId(now: f64): string {
+    this.counter++;
+    return (<i64>now).toString() + "-" + this.counter.toString();
+  }
+
   /** PUT of `size` bytes at `path`. */
   store(path: Array<string>, size: u64, date: string, now: f64, owner: string = ""): StoreDecision {
     if (!this.validPath(path)) return new StoreDecision(StoreAction.Refuse);
@@ -233,8 +239,7 @@ export class Uploads {
       parent.children.set(name, empty);
       return new StoreDecision(StoreAction.Accept);
     }
-    this.counter++;
-    const id = (<i64>now).toString() + "-" + this.counter.toString();
+    const id = this.newStagingId(now);
     const entry = new UploadEntry(EntryKind.Pending, name, parent, date, now);
     entry.size = size;
     entry.stagingId = id;
@@ -554,6 +559,62 @@ export class Uploads {
     parent.touchedAt = now;
     parent.children.set(name, entry);
     return existing !== null ? MoveOutcome.Replaced : MoveOutcome.Moved;
+  }
+
+  /**
+   * COPY below uploads/, within one owner's tree (RFC 4918 9.8): folders (with what is in them
+   * when `deep`), zero-byte files, reports, and staged files, which get a staging id of their
+   * own; Copied lists the staged bytes the shim writes again under it. The copy is checked and
+   * imported like any upload (an instance already in Orthanc is imported again as the same).
+   */
+  copy(from: Array<string>, to: Array<string>, overwrite: bool, deep: bool, date: string, now: f64, owner: string = ""): Copied {
+    if (!this.validPath(from) || !this.validPath(to)) return new Copied(MoveOutcome.Refused);
+    const entry = this.find(from, owner);
+    if (entry === null) return new Copied(MoveOutcome.Missing);
+    if (isWithin(to, from)) return new Copied(MoveOutcome.Refused);
+    const parent = this.find(to.slice(0, to.length - 1), owner);
+    if (parent === null || !parent.isFolder) return new Copied(MoveOutcome.NoParent);
+    if (isBusy(entry)) return new Copied(MoveOutcome.Busy);
+    const name = to[to.length - 1];
+    const existing = parent.children.has(name) ? parent.children.get(name) : null;
+    if (existing !== null) {
+      if (!overwrite) return new Copied(MoveOutcome.Exists);
+      if (isBusy(existing)) return new Copied(MoveOutcome.Busy);
+      this.forget(existing);
+    }
+    const result = new Copied(existing !== null ? MoveOutcome.Replaced : MoveOutcome.Moved);
+    this.copyInto(entry, parent, name, deep, date, now, owner, result);
+    parent.touchedAt = now;
+    return result;
+  }
+
+  private copyInto(entry: UploadEntry, parent: UploadEntry, name: string, deep: bool, date: string, now: f64, owner: string,
+    result: Copied): void {
+    if (entry.isFolder) {
+      const folder = new UploadEntry(EntryKind.Folder, name, parent, date, now);
+      parent.children.set(name, folder);
+      if (!deep) return;
+      const children = entry.children.values();
+      // lingering files (imported or skipped, still reachable by name) are copied too: a client
+      // that just wrote them expects them in the copy
+      for (let i = 0; i < children.length; i++) this.copyInto(children[i], folder, children[i].name, true, date, now, owner, result);
+      return;
+    }
+    if (entry.kind == EntryKind.Empty || entry.kind == EntryKind.Report) {
+      const copy = new UploadEntry(entry.kind, name, parent, date, now);
+      copy.report = entry.report; // a copied report is not made durable: only its upload's is
+      parent.children.set(name, copy);
+      return;
+    }
+    const id = this.newStagingId(now);
+    const copy = new UploadEntry(EntryKind.Pending, name, parent, date, now);
+    copy.size = entry.size;
+    copy.stagingId = id;
+    copy.running = true; // not runnable until the shim has written its bytes (staged)
+    parent.children.set(name, copy);
+    this.byStagingId.set(id, copy);
+    this.pending++;
+    result.copies.push(new StagedCopy(entry.stagingId, id, encodeRecord(owner, copy.path)));
   }
 
   /** DELETE below uploads/: a pending file is cancelled, a report or folder removed. */

@@ -3,7 +3,7 @@
 // for principals who may upload; its paths include that first component.
 import { DeleteOutcome, FileKind } from "./codes";
 import { Uploads, UploadEntry, EntryKind } from "./uploads";
-import { Listing, MoveOutcome, Opened, Removal, Resource, ResourceTree, StoreDecision } from "./resources";
+import { Copied, Listing, MoveOutcome, Opened, Removal, Resource, ResourceTree, StoreDecision } from "./resources";
 
 const MIME_BINARY = "application/octet-stream";
 const MIME_TEXT = "text/plain; charset=utf-8";
@@ -60,5 +60,9 @@ export class UploadTree extends ResourceTree {
 
   move(from: Array<string>, to: Array<string>, overwrite: bool): MoveOutcome {
     return this.uploads.move(from, to, overwrite, this.now, this.owner);
+  }
+
+  copy(from: Array<string>, to: Array<string>, overwrite: bool, deep: bool): Copied {
+    return this.uploads.copy(from, to, overwrite, deep, this.date, this.now, this.owner);
   }
 }

@@ -81,39 +81,48 @@ function authorityOf(uri: string): string {
   return (end < 0 ? uri.substring(scheme + 3) : uri.substring(scheme + 3, end)).toLowerCase();
 }
 
-/**
- * RFC 4918 9.9 within uploads/: 201, or 204 when something was replaced; 412 when it is there
- * and Overwrite is F; 409 without the destination's folder; 423 while an import runs in it;
- * 502 for a Destination on another server (9.9.4); 403 into the views or onto itself.
- */
-export function move(request: HttpRequest, shared: Request, config: Config, writer: Writer): HttpAnswer {
+/** A MOVE's or COPY's destination, read (RFC 4918 10.3, 10.6, 9.8.3, 9.9.2), or the answer refusing it. */
+class Destination {
+  path: Array<string> = new Array<string>();
+  overwrite: bool = true;
+  deep: bool = true;
+  refusal: HttpAnswer | null = null;
+}
+
+function readDestination(request: HttpRequest, shared: Request, config: Config, copying: bool): Destination {
+  const result = new Destination();
+  const method = copying ? "COPY" : "MOVE";
   const destination = request.header("destination").trim();
-  if (destination.length == 0) return errorAnswer(400, "A MOVE needs a Destination header (RFC 4918 10.3)");
   const authority = authorityOf(destination);
-  if (authority.length > 0 && authority != request.header("host").trim().toLowerCase()) {
-    return errorAnswer(502, "The destination is on another server");
-  }
   const target = readTarget(destination, config.root);
-  if (target.place == TargetPlace.Invalid) return errorAnswer(400, "The Destination is not a valid path");
-  if (target.place != TargetPlace.Share) return errorAnswer(403, "The destination is outside the share");
-  const refusal = writeRefusal(target.path, shared, config);
-  if (refusal.length > 0) return errorAnswer(403, refusal);
   const overwrite = request.header("overwrite").trim().toUpperCase();
-  if (overwrite.length > 0 && overwrite != "T" && overwrite != "F") return errorAnswer(400, "Overwrite is T or F (RFC 4918 10.6)");
   const resource = shared.tree.stat(shared.path);
   const depth = request.header("depth").trim().toLowerCase();
-  if (resource !== null && resource.isFolder && depth.length > 0 && depth != "infinity") {
-    return errorAnswer(400, "A folder moves with everything in it: Depth must be infinity (RFC 4918 9.9.2)");
+  const folder = resource !== null && resource.isFolder;
+  if (destination.length == 0) {
+    result.refusal = errorAnswer(400, "A " + method + " needs a Destination header (RFC 4918 10.3)");
+  } else if (authority.length > 0 && authority != request.header("host").trim().toLowerCase()) {
+    result.refusal = errorAnswer(502, "The destination is on another server");
+  } else if (target.place == TargetPlace.Invalid) {
+    result.refusal = errorAnswer(400, "The Destination is not a valid path");
+  } else if (target.place != TargetPlace.Share) {
+    result.refusal = errorAnswer(403, "The destination is outside the share");
+  } else if (writeRefusal(target.path, shared, config).length > 0) {
+    result.refusal = errorAnswer(403, writeRefusal(target.path, shared, config));
+  } else if (overwrite.length > 0 && overwrite != "T" && overwrite != "F") {
+    result.refusal = errorAnswer(400, "Overwrite is T or F (RFC 4918 10.6)");
+  } else if (folder && depth.length > 0 && depth != "infinity" && (!copying || depth != "0")) {
+    result.refusal = errorAnswer(400, copying ? "A folder is copied with Depth 0 or infinity (RFC 4918 9.8.3)"
+      : "A folder moves with everything in it: Depth must be infinity (RFC 4918 9.9.2)");
   }
-  const refused = writer.refusal(shared, shared.path, true);
-  if (refused !== null) return refused;
-  const atDestination = writer.blocking(keyOf(target.path), true);
-  if (atDestination !== null) return errorAnswer(423, "The destination is locked, and its lock token was not submitted");
-  const outcome = shared.tree.move(shared.path, target.path, overwrite != "F");
-  if (outcome == MoveOutcome.Moved || outcome == MoveOutcome.Replaced) {
-    writer.locks.removeAt(keyOf(shared.path)); // locks stay where they were (7.7); properties move (9.9.1)
-    writer.dead.move(keyOf(shared.path), keyOf(target.path));
-  }
+  result.path = target.path;
+  result.overwrite = overwrite != "F";
+  result.deep = depth != "0";
+  return result;
+}
+
+/** The answer of a MOVE's or COPY's outcome (RFC 4918 9.8.5, 9.9.4). */
+function transferAnswer(outcome: MoveOutcome, verb: string): HttpAnswer {
   switch (outcome) {
     case MoveOutcome.Moved: return done(201);
     case MoveOutcome.Replaced: return done(204);
@@ -122,7 +131,52 @@ export function move(request: HttpRequest, shared: Request, config: Config, writ
     case MoveOutcome.Exists: return errorAnswer(412, "Something is at the destination and Overwrite is F");
     case MoveOutcome.Busy: return errorAnswer(423, "It, or something in it, is being imported right now");
   }
-  return errorAnswer(403, "This cannot be moved there (onto or into itself, or a name this share does not accept)");
+  return errorAnswer(403, "This cannot be " + verb + " there (onto or into itself, or a name this share does not accept)");
+}
+
+/**
+ * RFC 4918 9.9 within uploads/: 201, or 204 when something was replaced; 412 when it is there
+ * and Overwrite is F; 409 without the destination's folder; 423 while an import runs in it;
+ * 502 for a Destination on another server (9.9.4); 403 into the views or onto itself.
+ */
+export function move(request: HttpRequest, shared: Request, config: Config, writer: Writer): HttpAnswer {
+  const destination = readDestination(request, shared, config, false);
+  if (destination.refusal !== null) return destination.refusal!;
+  const refused = writer.refusal(shared, shared.path, true);
+  if (refused !== null) return refused;
+  if (writer.blocking(keyOf(destination.path), true) !== null) {
+    return errorAnswer(423, "The destination is locked, and its lock token was not submitted");
+  }
+  const outcome = shared.tree.move(shared.path, destination.path, destination.overwrite);
+  if (outcome == MoveOutcome.Moved || outcome == MoveOutcome.Replaced) {
+    writer.locks.removeAt(keyOf(shared.path)); // locks stay where they were (7.7); properties move (9.9.1)
+    writer.dead.move(keyOf(shared.path), keyOf(destination.path));
+  }
+  return transferAnswer(outcome, "moved");
+}
+
+/**
+ * RFC 4918 9.8 within uploads/: as MOVE, with Depth 0 (a folder without what is in it) or
+ * infinity; the source's locks stay, its dead properties are copied. Staged files are answered
+ * Copy: the shim writes their bytes again under the copies' staging ids, then answers.
+ */
+export function copy(request: HttpRequest, shared: Request, config: Config, writer: Writer): HttpAnswer {
+  const destination = readDestination(request, shared, config, true);
+  if (destination.refusal !== null) return destination.refusal!;
+  if (writer.ifHeader.error.length > 0) return errorAnswer(400, writer.ifHeader.error);
+  if (!writer.ifHolds(shared)) return errorAnswer(412, "The If header's conditions do not hold");
+  if (writer.blocking(keyOf(destination.path), true) !== null) {
+    return errorAnswer(423, "The destination is locked, and its lock token was not submitted");
+  }
+  const copied = shared.tree.copy(shared.path, destination.path, destination.overwrite, destination.deep);
+  const answer = transferAnswer(copied.outcome, "copied");
+  if (copied.outcome != MoveOutcome.Moved && copied.outcome != MoveOutcome.Replaced) return answer;
+  writer.dead.copy(keyOf(shared.path), keyOf(destination.path), destination.deep);
+  if (copied.copies.length > 0) {
+    answer.kind = BodyKind.Copy;
+    answer.copies = copied.copies;
+  }
+  return answer;
 }
 
 /** The announced length of a PUT's body: Content-Length, or Finder's X-Expected-Entity-Length with a chunked body; -1 for none. */

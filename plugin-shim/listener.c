@@ -230,6 +230,15 @@ static enum MHD_Result answer_text(struct MHD_Connection* connection, unsigned i
   return queued;
 }
 
+/* An answer with no body (Content-Length: 0). */
+static enum MHD_Result answer_empty(struct MHD_Connection* connection, unsigned int status) {
+  struct MHD_Response* response = mhd.create_from_buffer(0, (void*)"", MHD_RESPMEM_PERSISTENT);
+  if (response == NULL) return MHD_NO;
+  enum MHD_Result queued = mhd.queue_response(connection, status, response);
+  mhd.destroy_response(response);
+  return queued;
+}
+
 /* The file bytes an answer names, from Orthanc or the staging directory; 0, or -1 when gone. */
 static int open_file(body_t* body, uint8_t kind, const char* source, uint64_t total) {
   if (kind == WEBDAV_BODY_KIND_INSTANCE) {
@@ -288,6 +297,28 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
       return answer_text(connection, 404, "Not found (deleted or changed meanwhile)\n");
     }
     response = mhd.create_from_callback(length, 64 * 1024, read_range, body, free_body);
+  } else if (kind == WEBDAV_BODY_KIND_COPY) {
+    /* A COPY in uploads/: each staged file written again under its copy's staging id. */
+    uint32_t copies = wire_u32(&reader);
+    int failed = 0;
+    for (uint32_t i = 0; i < copies && reader.ok; i++) {
+      char source[128], target[128];
+      wire_string(&reader, 4, source, sizeof source);
+      wire_string(&reader, 4, target, sizeof target);
+      uint32_t recordSize = 0;
+      const uint8_t* record = wire_bytes(&reader, &recordSize);
+      void* data = NULL;
+      uint64_t size = 0;
+      int ok = reader.ok && staging_read(source, &data, &size) == 0 &&
+               staging_write(target, (const char*)record, recordSize, data, size) == 0;
+      free(data);
+      guest_upload_staged(target, ok);
+      if (!ok) failed = 1;
+    }
+    free_body(body);
+    if (failed || !reader.ok) return answer_text(connection, 500, "Some files could not be copied (gone meanwhile, or the disk is full)\n");
+    ingest_wake();
+    return answer_empty(connection, status);
   } else if (kind == WEBDAV_BODY_KIND_INLINE) {
     body->chunk.size = (size_t)(reader.end - reader.at);
     body->chunk.data = malloc(body->chunk.size > 0 ? body->chunk.size : 1);
@@ -444,11 +475,7 @@ static enum MHD_Result end_put(struct MHD_Connection* connection, request_t* req
     return answer_text(connection, 507, "The upload could not be stored (the server's disk may be full)\n");
   }
   ingest_wake();
-  struct MHD_Response* response = mhd.create_from_buffer(0, (void*)"", MHD_RESPMEM_PERSISTENT);
-  if (response == NULL) return MHD_NO;
-  enum MHD_Result queued = mhd.queue_response(connection, request->upload_status, response);
-  mhd.destroy_response(response);
-  return queued;
+  return answer_empty(connection, request->upload_status);
 }
 
 static enum MHD_Result handle(void* cls, struct MHD_Connection* connection, const char* url, const char* method,

@@ -202,10 +202,9 @@ describe("Listener: reading", () => {
     expect(ask(listener, "PROPFIND", "/webdav/uploads/", "1", false).kind).toBe(BodyKind.Primary);
     expect(ask(listener, "PROPFIND", "/webdav/", "infinity", false).kind).toBe(BodyKind.Primary);
     expect(ask(listener, "PROPFIND", "/webdav/by-uids/", "1", false).status).toBe(207);
-    const copy = ask(listener, "COPY", "/webdav/uploads/a.dcm");
-    expect(copy.status).toBe(405);
-    expect(text(copy).includes("not on this port of the share yet")).toBe(true);
-    expect(header(copy, "Allow").includes("MKCOL")).toBe(true, "uploads/ says what it takes");
+    const post = ask(listener, "POST", "/webdav/uploads/a.dcm");
+    expect(post.status).toBe(405);
+    expect(header(post, "Allow").includes("MKCOL")).toBe(true, "uploads/ says what it takes");
     expect(ask(listener, "BREW", "/webdav/").status).toBe(501);
   });
 
@@ -307,6 +306,30 @@ describe("Listener: reading", () => {
     expect(text(send(listener, "PROPPATCH", "/webdav/by-uids/1.1", win32, [])).includes("200 OK")).toBe(true, "Explorer's Win32 times in the views");
     const other = "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop><k xmlns=\"urn:k\">1</k></D:prop></D:set></D:propertyupdate>";
     expect(text(send(listener, "PROPPATCH", "/webdav/by-uids/1.1", other, [])).includes("403 Forbidden")).toBe(true);
+  });
+
+  it("COPY in uploads/: folders with Depth 0 or infinity, staged files as Copy for the shim, Overwrite, 403 into the views", () => {
+    const listener = listenerOf("{}");
+    expect(ask(listener, "MKCOL", "/webdav/uploads/src").status).toBe(201);
+    expect(ask(listener, "MKCOL", "/webdav/uploads/src/sub").status).toBe(201);
+    const staged = putOf(listener, "/webdav/uploads/src/sub/a.dcm", "100");
+    listener.share.uploads.staged(staged.source, true); // what the shim says once the bytes are durable
+    const deep = send(listener, "COPY", "/webdav/uploads/src", "", ["Destination", "/webdav/uploads/dst"]);
+    expect(deep.status).toBe(201);
+    expect(deep.kind).toBe(BodyKind.Copy, "a staged file's bytes to copy");
+    expect(deep.copies.length).toBe(1);
+    expect(deep.copies[0].source).toBe(staged.source);
+    expect(deep.copies[0].target != staged.source).toBe(true, "the copy has its own staging id");
+    listener.share.uploads.staged(deep.copies[0].target, true);
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/dst/sub/a.dcm", "0").status).toBe(207);
+    const shallow = send(listener, "COPY", "/webdav/uploads/src", "", ["Destination", "/webdav/uploads/flat", "Depth", "0"]);
+    expect(shallow.status).toBe(201);
+    expect(ask(listener, "PROPFIND", "/webdav/uploads/flat/sub", "0").status).toBe(404, "Depth 0: the folder alone");
+    expect(send(listener, "COPY", "/webdav/uploads/src", "", ["Destination", "/webdav/uploads/dst", "Overwrite", "F"]).status).toBe(412);
+    expect(send(listener, "COPY", "/webdav/uploads/src", "", ["Destination", "/webdav/uploads/dst"]).status).toBe(204);
+    expect(send(listener, "COPY", "/webdav/uploads/src", "", ["Destination", "/webdav/uploads/x", "Depth", "1"]).status).toBe(400);
+    expect(send(listener, "COPY", "/webdav/uploads/src", "", ["Destination", "/webdav/by-uids/x"]).status).toBe(403);
+    expect(send(listener, "COPY", "/webdav/uploads/src", "", ["Destination", "/webdav/uploads/none/x"]).status).toBe(409);
   });
 
   it("MKCOL, DELETE and MOVE in uploads/ answer as RFC 4918 says; the views and the root refuse them", () => {
