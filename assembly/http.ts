@@ -7,6 +7,8 @@ export class HttpRequest {
   /** Header names in lower case; repeated headers joined by ", " (RFC 9110 5.3). */
   headers: Map<string, string> = new Map<string, string>();
   body: string = "";
+  /** Free space where uploads are staged (the shim's statvfs): quota-available-bytes in uploads/. */
+  freeBytes: u64 = 0;
   constructor(public method: string, public target: string, public peer: string, public tls: bool,
     public primary: bool) {}
 

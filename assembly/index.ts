@@ -122,7 +122,8 @@ export function listener_settings(length: i32): i32 {
 /**
  * One request on the listener (listener.ts). Input: u32-prefixed method, target (undecoded),
  * peer address; u32 header count, then u32-prefixed name and value of each; then the body.
- * `primary`: this is the first module instance (the only one with uploads/). Output: u16
+ * Input: u32-prefixed method, target and peer, u32 free MiB where uploads are staged, the
+ * headers, the body. `primary`: this is the first module instance (the only one with uploads/). Output: u16
  * status, u32 delay (ms), u8 BodyKind, u64 length (u64 max: streamed), u32 stream id, u32
  * header count and the u32-prefixed names and values, then by kind: the bytes (Inline, the
  * first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file
@@ -135,6 +136,7 @@ export function http_request(length: i32, primary: i32, tls: i32): i32 {
   const target = reader.string();
   const peer = reader.string();
   const request = new HttpRequest(method, target, peer, tls != 0, primary != 0);
+  request.freeBytes = <u64>reader.u32() << 20;
   const headers = reader.u32();
   for (let i: u32 = 0; i < headers && reader.ok; i++) {
     const name = reader.string();

@@ -235,6 +235,9 @@ export class Listener {
       return xmlAnswer(403, String.UTF8.encode("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>"));
     }
     const stream = new PropfindStream(shared, root, propfind, infinite, nowMs);
+    if (path.length > 0 && path[0] == UPLOADS && writeRefusal(["uploads", "x"], shared, this.share.config).length == 0) {
+      stream.writer.availableBytes = request.freeBytes;
+    }
     const out = stream.writer.out;
     out.text(MULTISTATUS_START);
     const self = resource.isFolder && path.length == 0 ? new Resource(root.substring(root.lastIndexOf("/") + 1), true, 0, "", resource.modified) : resource;
@@ -253,7 +256,8 @@ export class Listener {
     // the length is known when no walk remains to be done (Depth 1): clients then see a Content-Length
     let length = u64.MAX_VALUE;
     if (listing !== null && !infinite) {
-      const responses = childResponses(listing, href, propfind, this.dead.size > 0 ? this.dead : null, keyOf(path));
+      const responses = childResponses(listing, href, propfind, this.dead.size > 0 ? this.dead : null, keyOf(path),
+        stream.writer.availableBytes);
       stream.written = responses;
       length = <u64>out.length + <u64>responses.byteLength + <u64>MULTISTATUS_END.length;
     } else if (listing !== null) {

@@ -46,6 +46,8 @@ export class MultistatusWriter {
   activeLocks: string = "";
   /** The dead properties of the next response (deadprops.ts: property key -> XML); null for none. */
   dead: Map<string, string> | null = null;
+  /** quota-available-bytes: the staging disk's free space in uploads/ for one who may upload, else 0 (the views take no files). */
+  availableBytes: u64 = 0;
   constructor(public out: ByteWriter, public propfind: Propfind) {}
 
   /** The dead property's element empty (propname), from its key "{ns}name". */
@@ -94,7 +96,9 @@ export class MultistatusWriter {
         out.text("</D:lockdiscovery>");
       }
     } else if (name == "quota-available-bytes") {
-      out.text("<D:quota-available-bytes>0</D:quota-available-bytes>"); // nothing can be written here yet
+      out.text("<D:quota-available-bytes>");
+      out.decimal(this.availableBytes);
+      out.text("</D:quota-available-bytes>");
     } else if (name == "quota-used-bytes") {
       out.text("<D:quota-used-bytes>");
       out.decimal(resource.isFolder ? 0 : resource.size);
@@ -202,14 +206,15 @@ export class MultistatusWriter {
  * a large folder is written once per catalog change, not per PROPFIND (docs/listener.md, speed).
  */
 export function childResponses(listing: Listing, folderHref: string, propfind: Propfind,
-  dead: DeadProperties | null = null, folderKey: string = ""): ArrayBuffer {
+  dead: DeadProperties | null = null, folderKey: string = "", availableBytes: u64 = 0): ArrayBuffer {
   // entries with dead properties (uploads/ only, never in a kept listing) are written each time
   const withDead = dead !== null && dead.anyAtOrBelow(folderKey);
-  const keep = listing.kept && !withDead;
+  const keep = listing.kept && !withDead && availableBytes == 0;
   const key = keep ? folderHref + "\n" + propfind.key : "";
   const kept = listing.responses;
   if (keep && kept !== null && key == listing.responsesKey) return kept;
   const writer = new MultistatusWriter(new ByteWriter(listing.entries.length * 512 + 64), propfind);
+  writer.availableBytes = availableBytes;
   for (let i = 0; i < listing.entries.length; i++) {
     if (withDead) writer.dead = dead!.of(folderKey.length > 0 ? folderKey + "/" + listing.entries[i].name : listing.entries[i].name);
     writer.child(folderHref, listing.entries[i]);

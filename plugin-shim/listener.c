@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -349,6 +350,14 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
   return queued;
 }
 
+/* Free space where uploads are staged, in MiB (the module reports it as quota-available-bytes). */
+static uint32_t free_mebibytes(void) {
+  struct statvfs info;
+  if (statvfs(staging_directory(), &info) != 0) return 0;
+  uint64_t mebibytes = ((uint64_t)info.f_bavail * info.f_frsize) >> 20;
+  return mebibytes > UINT32_MAX ? UINT32_MAX : (uint32_t)mebibytes;
+}
+
 /* The whole request to the module (index.ts http_request), and to the first instance when the
  * one asked hands it on (BodyKind Primary). Returns what guest_http_request returns. */
 static int32_t ask_module(struct MHD_Connection* connection, request_t* request, const char* url, const char* method,
@@ -361,6 +370,7 @@ static int32_t ask_module(struct MHD_Connection* connection, request_t* request,
   wire_put_string(&input, method, strlen(method));
   wire_put_string(&input, url, strlen(url));
   wire_put_string(&input, peer, strlen(peer));
+  wire_put_u32(&input, free_mebibytes());
   request->header_count = 0;
   wire_writer_init(&request->headers);
   mhd.get_connection_values(connection, MHD_HEADER_KIND, collect_header, request);

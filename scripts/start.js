@@ -60,7 +60,7 @@ Orthanc ${orthanc.url} is running with the WebDAV share plugin (log: ${orthanc.l
 Mount Orthanc's port:
 ${mounts(url, httpPort)}
 
-Mount the listener (read-only in this version):
+Mount the listener (writes in uploads/, locks; see README "The share's own listener"):
 ${mounts(own, listenerPort)}
 
 Ctrl-C stops Orthanc; the data stays in ${path.join(ROOT, '.demo')}.`);

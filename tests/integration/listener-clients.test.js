@@ -147,7 +147,8 @@ test('davfs2, read-only: every file and folder as listed, file times are getlast
       assert.ok(got, `the mount shows ${key}`);
       assert.equal(got.type, entry.type, `${key} is a ${entry.type === 'd' ? 'folder' : 'file'}`);
       if (entry.type === 'f') assert.equal(got.size, entry.size, `size of ${key}`);
-      assert.equal(got.time, Date.parse(entry.lastModified) / 1000, `the file time of ${key} is its getlastmodified`);
+      // the view roots and uploads/ carry the time of the request (nothing of their own): a second may pass between two reads
+      if (entry.components.length > 1) assert.equal(got.time, Date.parse(entry.lastModified) / 1000, `the file time of ${key} is its getlastmodified`);
     }
     for (const file of files.filter((f) => f.name.endsWith('.dcm') && f.components[0] === 'by-studies')) {
       const bytes = readFileSync(path.join(mount.point, ...file.components));

@@ -110,6 +110,21 @@ describe("Listener: who may ask", () => {
 });
 
 describe("Listener: reading", () => {
+  it("quota-available-bytes: the staging disk's free space in uploads/, 0 in the views", () => {
+    const listener = listenerOf("{}");
+    const quota = "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:quota-available-bytes/></D:prop></D:propfind>";
+    const inUploads = new HttpRequest("PROPFIND", "/webdav/uploads/", "127.0.0.1", false, true);
+    inUploads.addHeader("Depth", "0");
+    inUploads.body = quota;
+    inUploads.freeBytes = 5 << 20;
+    expect(text(listener.handle(inUploads, 1000)).includes("<D:quota-available-bytes>5242880</D:quota-available-bytes>")).toBe(true);
+    const inViews = new HttpRequest("PROPFIND", "/webdav/by-uids/", "127.0.0.1", false, true);
+    inViews.addHeader("Depth", "0");
+    inViews.body = quota;
+    inViews.freeBytes = 5 << 20;
+    expect(text(listener.handle(inViews, 1000)).includes("<D:quota-available-bytes>0</D:quota-available-bytes>")).toBe(true);
+  });
+
   it("PROPFIND Depth 1 of the root lists the views with collection hrefs", () => {
     const answer = ask(listenerOf("{}"), "PROPFIND", "/webdav", "1");
     expect(answer.status).toBe(207);
