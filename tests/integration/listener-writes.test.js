@@ -199,3 +199,53 @@ test('davfs2 read-write through the listener, with its locks and ETags: cp -r of
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+test('gio (gvfs) writes through the listener: mkdir, copy, move, remove; the instance is imported', async () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'listener-gio-'));
+  try {
+    const uid = newUid();
+    writeFileSync(path.join(scratch, 'a.dcm'), makeInstance({ SOPInstanceUID: uid, PatientID: 'LWGIO' }));
+    writeFileSync(path.join(scratch, 'notes.txt'), 'notes');
+    const folder = `dav://127.0.0.1:${port}/webdav/uploads/gio%20dir`;
+    const script = [
+      `gio mount "dav://127.0.0.1:${port}/webdav/" < /dev/null`,
+      `gio mkdir "${folder}"`,
+      `gio copy "${path.join(scratch, 'a.dcm')}" "${folder}/a.dcm"`,
+      `gio copy "${path.join(scratch, 'notes.txt')}" "${folder}/notes.txt"`,
+      `gio move "${folder}/notes.txt" "${folder}/renamed.txt"`,
+      // checked and set aside (not DICOM), it is no longer listed but still found by its name
+      `gio info "${folder}/renamed.txt" > /dev/null && echo ==moved-found==`,
+      `gio info "${folder}/notes.txt" > /dev/null 2>&1 || echo ==old-name-gone==`,
+      `gio remove "${folder}/renamed.txt"`,
+      `gio info "${folder}/renamed.txt" > /dev/null 2>&1 || echo ==removed==`,
+      `gio mount -u "dav://127.0.0.1:${port}/webdav/"`,
+    ].join('\n');
+    const result = await run('dbus-run-session', ['--', 'sh', '-ec', script], { env: { ...process.env, HOME: scratch }, timeout: 90000 });
+    assert.equal(result.status, 0, `gio:\n${result.stdout}\n${result.stderr}`);
+    await imported(uid);
+    for (const marker of ['==moved-found==', '==old-name-gone==', '==removed==']) assert.ok(result.stdout.includes(marker), `${marker}\n${result.stdout}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test('cadaver writes through the listener: mkcol, put, mput, move, lock and unlock', async () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'listener-cadaver-'));
+  try {
+    const uids = [newUid(), newUid(), newUid()];
+    uids.forEach((uid, i) => writeFileSync(path.join(scratch, `f${i}.dcm`), makeInstance({ SOPInstanceUID: uid, PatientID: 'LWCAD' })));
+    writeFileSync(path.join(scratch, 'x.txt'), 'text');
+    const commands = ['mkcol cad', 'cd cad', 'put f0.dcm', 'mput f1.dcm f2.dcm', 'put x.txt', 'move x.txt y.txt', 'lock y.txt', 'unlock y.txt', 'ls', 'quit'];
+    const result = await run('cadaver', ['-t', `${base}/webdav/uploads/`], { input: `${commands.join('\n')}\n`, cwd: scratch,
+      env: { ...process.env, HOME: scratch }, timeout: 60000 });
+    assert.equal(result.status, 0, result.stderr);
+    for (const said of [/Creating `cad': succeeded/, /Moving `[^']*x\.txt' to `[^']*y\.txt':\s+succeeded/, /Locking `y\.txt': succeeded/,
+      /Unlocking `y\.txt': succeeded/, /Uploading f2\.dcm to `[^']*': \S* succeeded/]) {
+      assert.match(result.stdout, said);
+    }
+    assert.doesNotMatch(result.stdout, /failed/, result.stdout);
+    for (const uid of uids) await imported(uid);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
