@@ -80,6 +80,14 @@ export function report(m, log) {
     log(`Uploads of ${u.files} files (${u.client}; medians of ${u.rounds}): (a) plugin ${ms(u.pluginMs)}, (b) built-in ${ms(u.builtinMs)}, ` +
       `(c) direct POST /instances (${u.directParallelism} in parallel) ${ms(u.directMs)}; (a)/(c) ${u.pluginOverDirect.toFixed(2)}, (a)/(b) ${u.pluginOverBuiltin.toFixed(2)}.`);
   }
+  if (m.bigPut) {
+    log(`A ${m.bigPut.megabytes} MB PUT through the listener: ${m.bigPut.status} in ${ms(m.bigPut.ms)}; Orthanc's RSS grew ${mb(m.bigPut.growthBytes)} ` +
+      `(from ${mb(m.bigPut.rssBeforeBytes)} to ${mb(m.bigPut.rssPeakBytes)}).`);
+  }
+  if (m.uploads && m.uploads.listenerMs) {
+    log(`Uploads through the listener, PUT 8 at a time: ${ms(m.uploads.listenerMs)} against 8 parallel POST /instances ${ms(m.uploads.direct8Ms)}: ` +
+      `${m.uploads.listenerOverDirect8.toFixed(2)}x (issue 12: at most 1.25).`);
+  }
   log(`Total benchmark time ${m.totalSeconds.toFixed(0)} s (archive ${archive.reused ? 'reused from the cache' : `generated in ${archive.generationSeconds} s`}).`);
 
   return {
@@ -126,10 +134,14 @@ export function report(m, log) {
       directMs: m.uploads.directMs,
       pluginOverDirect: m.uploads.pluginOverDirect,
       pluginOverBuiltin: m.uploads.pluginOverBuiltin,
+      listenerMs: m.uploads.listenerMs,
+      direct8Ms: m.uploads.direct8Ms,
+      listenerOverDirect8: m.uploads.listenerOverDirect8,
       targetMet: m.uploads.targetMet,
       pluginStagingOnlyMs: m.uploads.pluginStagingOnly.ms,
       pluginIngestionOnlyMs: m.uploads.pluginIngestionOnly.ms,
     } : null,
+    bigPut: m.bigPut ?? null,
     totalSeconds: m.totalSeconds,
   };
 }

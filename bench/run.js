@@ -8,6 +8,7 @@
 // BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS (bench/load.js); BENCH_SCALE_INSTANCES,
 // BENCH_SCALE_POSTGRES_MAX (bench/scale.js); BENCH_ONLY=load or BENCH_ONLY=scale runs that case alone,
 // BENCH_ONLY=table the request table, the walks and the load without the upload and scale cases.
+// BENCH_BIGPUT_MB (bench/bigput.js: a large PUT through the listener, Orthanc's peak RSS; 1024).
 // BENCH_INSTANCES_PER_STUDY (default: 1-2, one series of 100 per 1,000 studies) gives every study
 // that many instances: BENCH_INSTANCES_PER_STUDY=10 is the 100,000-instance archive of README "Scale".
 import { execFileSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { mb, ms, report } from './report.js';
 import { benchUploadsIfPossible } from './uploads.js';
 import { benchLoad } from './load.js';
 import { benchScale } from './scale.js';
+import { benchBigPut } from './bigput.js';
 import { buildPeerTree, startRclonePeer } from './peer.js';
 import { makeInstance, newUid } from '../tests/lib/dicom.js';
 
@@ -402,10 +404,12 @@ async function main() {
     const tableOnly = process.env.BENCH_ONLY === 'table';
     const uploads = tableOnly ? null : await benchUploadsIfPossible({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
     const scale = tableOnly ? null : await benchScale({ plugin: PLUGIN, benchDir: BENCH_DIR, log });
+    const bigPut = tableOnly ? null : await benchBigPut({ log });
     const summary = report({
       ...measured,
       uploads,
       scale,
+      bigPut,
       load,
       firstListing,
       revision,
