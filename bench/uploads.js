@@ -7,7 +7,8 @@
 //   (c) direct:   POST /instances from Node, DIRECT_PARALLELISM requests in flight;
 //   (d) listener: PUT through the plugin's own listener (docs/listener.md), LISTENER_PARALLELISM
 //                 at a time (each folder made with MKCOL first), against
-//   (e) direct8:  POST /instances with as many in flight (issue 12: (d) at most 1.25 times (e)).
+//   (e) direct8:  POST /instances with as many in flight (issue 12: (d) at most 1.25 times (e));
+//   (f) listenerDavfs: the davfs2 cp -r of (a), through the listener.
 // Each time runs from the start of the copy until /statistics says CountInstances == N
 // (polled every 100 ms); BENCH_UPLOAD_ROUNDS rounds (3) in changing orders, medians reported.
 // davfs2 is the timed client because it is what a user who mounts the
@@ -112,8 +113,8 @@ async function untilImported(orthanc, count, started, { plugin = false } = {}) {
 }
 
 /** cp -r of the tree into uploads/ of a davfs2 mount of `orthanc`; times the copy and the import. */
-async function copyThroughDavfs(orthanc, tree, count, scratch, { plugin, settings }) {
-  const mount = await mountDavfs(`${orthanc.url}/webdav/`, scratch, { name: 'mnt', settings });
+async function copyThroughDavfs(orthanc, tree, count, scratch, { plugin, settings, url = `${orthanc.url}/webdav/` }) {
+  const mount = await mountDavfs(url, scratch, { name: 'mnt', settings });
   try {
     const started = performance.now();
     let clientMs = null;
@@ -234,10 +235,15 @@ export async function benchUploads({
       return withOrthanc(dir, pluginOptions({ Listener: { Port: port } }), (o) => putThroughListener(o, port, tree, files, LISTENER_PARALLELISM));
     },
     direct8: (dir) => withOrthanc(dir, {}, (o) => postDirectly(o, files, LISTENER_PARALLELISM)),
+    listenerDavfs: async (dir) => {
+      const port = await freePort();
+      return withOrthanc(dir, pluginOptions({ Listener: { Port: port } }),
+        (o) => copyThroughDavfs(o, tree, count, dir, { plugin: true, settings, url: `http://127.0.0.1:${port}/webdav/` }));
+    },
   };
-  const orders = [['direct', 'builtin', 'plugin', 'listener', 'direct8'], ['plugin', 'direct8', 'direct', 'listener', 'builtin'],
-    ['listener', 'builtin', 'direct8', 'plugin', 'direct']];
-  const runs = { plugin: [], builtin: [], direct: [], listener: [], direct8: [] };
+  const orders = [['direct', 'builtin', 'plugin', 'listenerDavfs', 'listener', 'direct8'],
+    ['plugin', 'direct8', 'listenerDavfs', 'direct', 'listener', 'builtin'], ['listener', 'listenerDavfs', 'builtin', 'direct8', 'plugin', 'direct']];
+  const runs = { plugin: [], builtin: [], direct: [], listener: [], direct8: [], listenerDavfs: [] };
   const describe = (name, r) => `${name} ${seconds(r.ms)}${r.clientMs !== undefined ? ` (client ${seconds(r.clientMs)}` : ''}` +
     `${r.stagedMs ? `, all staged ${seconds(r.stagedMs)}` : ''}${r.clientMs !== undefined ? ')' : ''}`;
 
@@ -292,7 +298,9 @@ export async function benchUploads({
     const directMs = median(runs.direct.map((r) => r.ms));
     const listenerMs = median(runs.listener.map((r) => r.ms));
     const direct8Ms = median(runs.direct8.map((r) => r.ms));
+    const listenerDavfsMs = median(runs.listenerDavfs.map((r) => r.ms));
     const result = {
+      listenerDavfsMs,
       listenerMs,
       direct8Ms,
       listenerOverDirect8: listenerMs / direct8Ms,
@@ -316,6 +324,8 @@ export async function benchUploads({
       `target ${result.targetMet ? 'met' : 'MISSED'}`);
     log(`  (d) listener, PUT ${LISTENER_PARALLELISM} at a time ${seconds(listenerMs)}, (e) direct, POST ${LISTENER_PARALLELISM} at a time ${seconds(direct8Ms)}: ` +
       `(d)/(e) ${result.listenerOverDirect8.toFixed(2)} (issue 12: at most 1.25)`);
+    log(`  (f) the same davfs2 cp -r through the listener (its locks, LOCK/PUT/UNLOCK per file): ${seconds(listenerDavfsMs)}, ` +
+      `against (a) Orthanc's port ${seconds(pluginMs)} and (b) the built-in ${seconds(builtinMs)}`);
     return result;
   } finally {
     // Never remove a folder with a mount still inside (an unmount that failed has thrown).
