@@ -472,6 +472,10 @@ export class Uploads {
     this.byStagingId.delete(entry.stagingId);
     if (this.zips.has(entry.stagingId)) this.zips.delete(entry.stagingId);
     if (parent.children.has(entry.name) && parent.children.get(entry.name) === entry) parent.children.delete(entry.name);
+    // its name stays reachable a few seconds, as an imported file's does (no bytes: the report has them)
+    const lingering = new UploadEntry(EntryKind.Imported, entry.name, parent, entry.date, entry.touchedAt);
+    lingering.size = entry.size;
+    parent.children.set(entry.name, lingering);
     const body = text.length > 0 ? text : "The file uploads/" + path + " was not imported into Orthanc.\r\nReason: " + reason;
     const report = body + "\r\nNothing else was changed. Delete this report when you have read it.\r\n";
     const added = this.addReport(parent, entry.name, entry.stagingId, report, entry.date, entry.touchedAt);
@@ -511,7 +515,7 @@ export class Uploads {
     if (entry.kind == EntryKind.Pending || entry.kind == EntryKind.Imported) {
       if (entry.kind == EntryKind.Pending) this.pending--;
       this.byStagingId.delete(entry.stagingId);
-      this.discarded.push(entry.stagingId);
+      if (entry.stagingId.length > 0) this.discarded.push(entry.stagingId); // a reported file's lingering name has none
     } else if (entry.kind == EntryKind.Report && entry.stagingId.length > 0) {
       const waiting = this.reportsToWrite.indexOf(entry);
       // a report not yet durable: the upload's bytes are still staged; else the report file goes
@@ -549,8 +553,7 @@ export class Uploads {
     const existing = parent.children.has(name) ? parent.children.get(name) : null;
     if (existing !== null) {
       if (!overwrite) return MoveOutcome.Exists;
-      if (isBusy(existing)) return MoveOutcome.Busy;
-      this.forget(existing);
+      this.forget(existing); // even while it is being imported: see copy
     }
     entry.parent!.children.delete(entry.name);
     entry.name = name;
@@ -578,8 +581,9 @@ export class Uploads {
     const name = to[to.length - 1];
     const existing = parent.children.has(name) ? parent.children.get(name) : null;
     if (existing !== null) {
+      // replaced even while it is being checked or imported: the worker holds its own copy of
+      // the bytes, and its outcome, for an id forgotten, is ignored (finish)
       if (!overwrite) return new Copied(MoveOutcome.Exists);
-      if (isBusy(existing)) return new Copied(MoveOutcome.Busy);
       this.forget(existing);
     }
     const result = new Copied(existing !== null ? MoveOutcome.Replaced : MoveOutcome.Moved);

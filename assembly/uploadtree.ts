@@ -40,6 +40,7 @@ export class UploadTree extends ResourceTree {
   open(path: Array<string>): Opened | null {
     const entry = this.uploads.find(path, this.owner);
     if (entry === null || entry.isFolder) return null;
+    if (entry.kind == EntryKind.Imported && entry.stagingId.length == 0) return null; // a reported file's name: its bytes are in the report
     if (entry.kind == EntryKind.Pending || entry.kind == EntryKind.Imported) {
       return new Opened(this.resource(entry), FileKind.Staged, String.UTF8.encode(entry.stagingId, false));
     }

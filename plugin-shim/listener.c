@@ -117,15 +117,25 @@ static void log_line(int level, const char* text) {
 
 /* ---- one request ---- */
 
+/* A PUT body up to this size is held in memory and then written into the staging log's shared
+ * segment (one descriptor, syncs shared with concurrent uploads); a larger one streams into a
+ * segment of its own (staging.h). With 256 connections at most, small bodies hold 256 MB at
+ * worst. */
+#define SMALL_UPLOAD ((uint64_t)1 << 20)
+
 typedef struct {
   wire_writer_t headers; /* u32 count is patched in at the end */
   uint32_t header_count;
   uint8_t* body;
   size_t body_size;
   int too_large;
-  /* a PUT the module answered Receive: its body goes into the staging log as it arrives */
+  /* a PUT the module answered Receive: its body goes into the staging log as it arrives, or,
+   * when it is small, into `small` first and then into the log's shared segment */
   int receiving;
   staging_stream_t* upload;
+  uint8_t* small;
+  char* record;
+  size_t record_size;
   char upload_id[128];
   uint16_t upload_status; /* what to answer once the bytes are durable */
   uint64_t upload_expected, upload_received;
@@ -447,24 +457,38 @@ static int begin_put(struct MHD_Connection* connection, request_t* request, cons
   const char* record = (const char*)reader.at;
   size_t recordSize = (size_t)(reader.end - reader.at);
   request->receiving = 1;
-  request->upload = reader.ok ? staging_stream_begin(request->upload_id, record, recordSize, request->upload_expected) : NULL;
-  if (request->upload == NULL) request->upload_failed = 2;
+  if (!reader.ok) {
+    request->upload_failed = 2;
+  } else if (request->upload_expected <= SMALL_UPLOAD) {
+    request->small = malloc(request->upload_expected > 0 ? request->upload_expected : 1);
+    request->record = malloc(recordSize > 0 ? recordSize : 1);
+    if (request->small == NULL || request->record == NULL) request->upload_failed = 2;
+    else memcpy(request->record, record, recordSize);
+    request->record_size = recordSize;
+  } else {
+    request->upload = staging_stream_begin(request->upload_id, record, recordSize, request->upload_expected);
+    if (request->upload == NULL) request->upload_failed = 2;
+  }
   guest_buffer_free(&answer);
   return 0;
 }
 
 /* The bytes of a PUT's body, as libmicrohttpd hands them over. */
 static void receive(request_t* request, const char* data, size_t size) {
+  uint64_t at = request->upload_received;
   request->upload_received += size;
   if (request->upload_failed) return;
   if (request->upload_received > request->upload_expected) {
     request->upload_failed = 1;
+  } else if (request->small != NULL) {
+    memcpy(request->small + at, data, size);
+    return;
   } else if (staging_stream_append(request->upload, data, size) == 0) {
     return;
   } else {
     request->upload_failed = 2;
   }
-  staging_stream_abort(request->upload);
+  if (request->upload != NULL) staging_stream_abort(request->upload);
   request->upload = NULL;
 }
 
@@ -472,11 +496,20 @@ static void receive(request_t* request, const char* data, size_t size) {
 static enum MHD_Result end_put(struct MHD_Connection* connection, request_t* request) {
   if (!request->upload_failed && request->upload_received != request->upload_expected) {
     request->upload_failed = 1;
-    staging_stream_abort(request->upload);
+    if (request->upload != NULL) staging_stream_abort(request->upload);
+  } else if (!request->upload_failed && request->small != NULL) {
+    /* one record in the shared segment: one file descriptor for all small uploads */
+    if (staging_write(request->upload_id, request->record, request->record_size, request->small, request->upload_received) != 0) {
+      request->upload_failed = 2;
+    }
   } else if (!request->upload_failed && staging_stream_commit(request->upload) != 0) {
     request->upload_failed = 2; /* the commit aborted */
   }
   request->upload = NULL;
+  free(request->small);
+  free(request->record);
+  request->small = NULL;
+  request->record = NULL;
   guest_upload_staged(request->upload_id, !request->upload_failed);
   request->receiving = 0;
   if (request->upload_failed == 1) return answer_text(connection, 400, "The body is not as long as announced\n");
@@ -559,6 +592,8 @@ static void completed(void* cls, struct MHD_Connection* connection, void** con_c
     if (request->upload != NULL) staging_stream_abort(request->upload);
     guest_upload_staged(request->upload_id, 0);
   }
+  free(request->small);
+  free(request->record);
   guest_buffer_free(&request->deferred);
   free(request->body);
   free(request);
@@ -607,7 +642,9 @@ void listener_start(void) {
                 "libmicrohttpd12; the share's own listener is NOT open (Orthanc's port serves the share)");
     return;
   }
-  unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+  /* poll(), not select(): Orthanc's process may hold more than FD_SETSIZE descriptors, beyond
+   * which a select() daemon turns every new connection away */
+  unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
   if (tls_) {
     certificate_pem_ = read_file(certificate);
     if (certificate_pem_ == NULL) {

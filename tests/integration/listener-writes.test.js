@@ -249,3 +249,17 @@ test('cadaver writes through the listener: mkcol, put, mput, move, lock and unlo
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+test('a file that is reported stays found by its name a few seconds, beside its report (clients read back what they wrote)', async () => {
+  const file = makeInstance({ PatientID: 'LWREP' });
+  const truncated = file.subarray(0, file.length - 100);
+  assert.equal((await fetch(`${base}/webdav/uploads/broken.dcm`, { method: 'PUT', body: truncated })).status, 201);
+  await until('the report', async () => (await core.propfind(['uploads', 'broken.dcm.error.txt'], 0)).status === 207, 15);
+  const stat = await fetch(`${base}/webdav/uploads/broken.dcm`, { method: 'PROPFIND', headers: { Depth: '0' } });
+  assert.equal(stat.status, 207, 'the name is still found');
+  assert.match(await stat.text(), new RegExp(`<D:getcontentlength>${truncated.length}</D:getcontentlength>`));
+  assert.equal((await fetch(`${base}/webdav/uploads/broken.dcm`)).status, 404, 'its bytes are not served: the report says why');
+  const listed = await (await fetch(`${base}/webdav/uploads/`, { method: 'PROPFIND', headers: { Depth: '1' } })).text();
+  assert.doesNotMatch(listed, /broken\.dcm<\/D:href>/, 'no longer listed');
+  assert.match(listed, /broken\.dcm\.error\.txt<\/D:href>/);
+});
