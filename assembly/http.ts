@@ -29,6 +29,8 @@ export class HttpAnswer {
   /** The body's length as announced; u64.MAX_VALUE for a stream of unknown length (sent chunked). */
   length: u64 = 0;
   body: ArrayBuffer | null = null;
+  /** Inline: bytes sent after `body`, as they are (a kept listing's written responses: not copied into one buffer first). */
+  parts: Array<ArrayBuffer> = new Array<ArrayBuffer>();
   /** Instance or staged: what to read, from where, and the whole file's size. */
   source: string = "";
   offset: u64 = 0;

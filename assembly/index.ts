@@ -174,6 +174,7 @@ function writeHttpAnswer(answer: HttpAnswer): i32 {
     if (body !== null) output.bytes(body); // the record: where the upload was put
   } else if (body !== null && answer.kind != BodyKind.None) {
     output.bytes(body);
+    for (let i = 0; i < answer.parts.length; i++) output.bytes(answer.parts[i]);
   }
   return output.length;
 }

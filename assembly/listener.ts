@@ -11,7 +11,7 @@ import { BodyKind, FileKind } from "./codes";
 import { ByteWriter } from "./wire";
 import { readTarget, TargetPlace, hrefOf } from "./urls";
 import { readPropfind, Propfind } from "./propfind";
-import { MultistatusWriter, MULTISTATUS_START, MULTISTATUS_END, childResponses } from "./multistatus";
+import { MultistatusWriter, MULTISTATUS_START, MULTISTATUS_END, MULTISTATUS_END_BYTES, childResponses } from "./multistatus";
 import { evaluatePreconditions, Precondition, selectRange, RangeKind } from "./conditions";
 import { formatHttpDate, shareDateMs } from "./httpdate";
 import { htmlIndex } from "./htmlindex";
@@ -62,9 +62,6 @@ class PropfindStream {
   frames: Array<Frame> = new Array<Frame>();
   done: bool = false;
   lastUsedMs: f64;
-  /** Bytes written already (a Depth 1 listing's responses, multistatus.ts childResponses), sent before any frame. */
-  written: ArrayBuffer | null = null;
-  private writtenAt: i32 = 0;
   /** The dead properties to report (Depth infinity below uploads/); null when there are none. */
   dead: DeadProperties | null = null;
 
@@ -78,16 +75,6 @@ class PropfindStream {
   fill(out: ByteWriter, bytes: i32): void {
     const limit = out.length + bytes;
     this.writer.out = out;
-    const written = this.written;
-    if (written !== null) {
-      const left = written.byteLength - this.writtenAt;
-      const room = limit - out.length;
-      const count = room < left ? room : left;
-      out.raw(changetype<usize>(written) + <usize>this.writtenAt, count);
-      this.writtenAt += count;
-      if (this.writtenAt < written.byteLength) return;
-      this.written = null;
-    }
     while (out.length < limit && this.frames.length > 0) {
       const frame = this.frames[this.frames.length - 1];
       if (frame.index >= frame.entries.length) {
@@ -253,14 +240,18 @@ export class Listener {
       return xmlAnswer(207, out.snapshot());
     }
     const listing = shared.tree.list(path);
-    // the length is known when no walk remains to be done (Depth 1): clients then see a Content-Length
-    let length = u64.MAX_VALUE;
     if (listing !== null && !infinite) {
+      // Depth 1: the head, then the listing's written responses (kept with a kept listing) as
+      // they are, in one answer the shim hands whole to libmicrohttpd (docs/listener.md, speed)
       const responses = childResponses(listing, href, propfind, this.dead.size > 0 ? this.dead : null, keyOf(path),
         stream.writer.availableBytes);
-      stream.written = responses;
-      length = <u64>out.length + <u64>responses.byteLength + <u64>MULTISTATUS_END.length;
-    } else if (listing !== null) {
+      const answer = xmlAnswer(207, out.snapshot());
+      answer.parts.push(responses);
+      answer.parts.push(MULTISTATUS_END_BYTES);
+      answer.length += <u64>responses.byteLength + <u64>MULTISTATUS_END_BYTES.byteLength;
+      return answer;
+    }
+    if (listing !== null) {
       if (this.dead.size > 0) stream.dead = this.dead;
       stream.frames.push(new Frame(path, href, listing.entries));
     }
@@ -270,7 +261,7 @@ export class Listener {
     const id = this.nextStream++;
     this.streams.set(id, stream);
     answer.kind = BodyKind.Stream;
-    answer.length = length;
+    answer.length = u64.MAX_VALUE; // Depth infinity: walked as it is sent, chunked
     answer.stream = id;
     return answer;
   }

@@ -19,6 +19,7 @@ const ALLPROP_COUNT = 9;
 
 export const MULTISTATUS_START = "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:multistatus xmlns:D=\"DAV:\">";
 export const MULTISTATUS_END = "</D:multistatus>";
+export const MULTISTATUS_END_BYTES = String.UTF8.encode(MULTISTATUS_END);
 /** Write locks, exclusive and shared (RFC 4918 15.10; locks.ts). */
 const SUPPORTED_LOCK = "<D:supportedlock><D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>" +
   "</D:lockentry><D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry></D:supportedlock>";

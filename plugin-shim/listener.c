@@ -331,13 +331,16 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
     ingest_wake();
     return answer_empty(connection, status);
   } else if (kind == WEBDAV_BODY_KIND_INLINE) {
-    body->chunk.size = (size_t)(reader.end - reader.at);
-    body->chunk.data = malloc(body->chunk.size > 0 ? body->chunk.size : 1);
-    if (body->chunk.data != NULL) {
-      memcpy(body->chunk.data, reader.at, body->chunk.size);
-      body->bytes = body->chunk.data;
-      body->length = body->chunk.size;
-      response = mhd.create_from_callback(body->length, 64 * 1024, read_range, body, free_body);
+    /* handed to libmicrohttpd, which sends it from there in large writes and frees it */
+    size_t size = (size_t)(reader.end - reader.at);
+    void* copy = malloc(size > 0 ? size : 1);
+    free_body(body);
+    if (copy == NULL) return MHD_NO;
+    memcpy(copy, reader.at, size);
+    response = mhd.create_from_buffer(size, copy, MHD_RESPMEM_MUST_FREE);
+    if (response == NULL) {
+      free(copy);
+      return MHD_NO;
     }
   } else {
     /* no body; a HEAD announces the GET's length, which libmicrohttpd sends as Content-Length */
