@@ -43,6 +43,7 @@ static struct {
   struct MHD_Response* (*create_from_callback)(uint64_t, size_t, MHD_ContentReaderCallback, void*,
                                                MHD_ContentReaderFreeCallback);
   struct MHD_Response* (*create_from_buffer)(size_t, void*, enum MHD_ResponseMemoryMode);
+  struct MHD_Response* (*create_from_owned_buffer)(size_t, void*, MHD_ContentReaderFreeCallback, void*);
   enum MHD_Result (*add_header)(struct MHD_Response*, const char*, const char*);
   enum MHD_Result (*queue_response)(struct MHD_Connection*, unsigned int, struct MHD_Response*);
   void (*destroy_response)(struct MHD_Response*);
@@ -53,9 +54,11 @@ static int load_library(void) {
   if (mhd.handle == NULL) return -1;
   void** slots[] = {(void**)&mhd.start_daemon, (void**)&mhd.stop_daemon, (void**)&mhd.get_connection_values,
                     (void**)&mhd.get_connection_info, (void**)&mhd.create_from_callback, (void**)&mhd.create_from_buffer,
+                    (void**)&mhd.create_from_owned_buffer,
                     (void**)&mhd.add_header, (void**)&mhd.queue_response, (void**)&mhd.destroy_response};
   const char* names[] = {"MHD_start_daemon", "MHD_stop_daemon", "MHD_get_connection_values", "MHD_get_connection_info",
                          "MHD_create_response_from_callback", "MHD_create_response_from_buffer",
+                         "MHD_create_response_from_buffer_with_free_callback_cls",
                          "MHD_add_response_header", "MHD_queue_response", "MHD_destroy_response"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     *slots[i] = dlsym(mhd.handle, names[i]);
@@ -266,8 +269,10 @@ static int open_file(body_t* body, uint8_t kind, const char* source, uint64_t to
   return size == total ? 0 : -1;
 }
 
-/* Turns the module's answer into an MHD response (assembly/index.ts http_request). */
-static enum MHD_Result send_answer(struct MHD_Connection* connection, const guest_buffer_t* answer, int instance) {
+/* Turns the module's answer into an MHD response (assembly/index.ts http_request). An inline
+ * body is sent from the answer's own buffer, which libmicrohttpd then frees: `answer` is left
+ * empty. */
+static enum MHD_Result send_answer(struct MHD_Connection* connection, guest_buffer_t* answer, int instance) {
   wire_reader_t reader;
   wire_init(&reader, answer->data, answer->size);
   uint16_t status = wire_u16(&reader);
@@ -277,6 +282,7 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
   uint32_t stream = wire_u32(&reader);
   uint32_t count = wire_u32(&reader);
   const uint8_t* headers = reader.at;
+  size_t headers_size = (size_t)(answer->data + answer->size - headers); /* the buffer may be handed on below */
   for (uint32_t i = 0; i < 2 * count && reader.ok; i++) {
     uint32_t n = 0;
     wire_bytes(&reader, &n);
@@ -331,17 +337,14 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
     ingest_wake();
     return answer_empty(connection, status);
   } else if (kind == WEBDAV_BODY_KIND_INLINE) {
-    /* handed to libmicrohttpd, which sends it from there in large writes and frees it */
+    /* the answer's buffer itself, handed to libmicrohttpd, which sends from it in large writes
+     * and frees it: no second copy of a large listing (each a fresh mapping to fault in) */
     size_t size = (size_t)(reader.end - reader.at);
-    void* copy = malloc(size > 0 ? size : 1);
     free_body(body);
-    if (copy == NULL) return MHD_NO;
-    memcpy(copy, reader.at, size);
-    response = mhd.create_from_buffer(size, copy, MHD_RESPMEM_MUST_FREE);
-    if (response == NULL) {
-      free(copy);
-      return MHD_NO;
-    }
+    response = mhd.create_from_owned_buffer(size, (void*)reader.at, free, answer->data);
+    if (response == NULL) return MHD_NO;
+    answer->data = NULL;
+    answer->size = 0;
   } else {
     /* no body; a HEAD announces the GET's length, which libmicrohttpd sends as Content-Length */
     response = mhd.create_from_callback(length, 64 * 1024, read_nothing, body, free_body);
@@ -351,7 +354,7 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, const gues
     return MHD_NO;
   }
   wire_reader_t names;
-  wire_init(&names, headers, (size_t)(answer->data + answer->size - headers));
+  wire_init(&names, headers, headers_size);
   char name[256], value[4096];
   for (uint32_t i = 0; i < count; i++) {
     wire_string(&names, 4, name, sizeof name);
