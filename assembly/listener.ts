@@ -21,6 +21,7 @@ import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
 import { writeRefusal, put, mkcol, remove, copy, move, lock, unlock, proppatch, Writer, activeLocksXml } from "./writes";
 import { DeadProperties } from "./deadprops";
 import { LockTable, keyOf } from "./locks";
+import { mountsUploads } from "./access";
 export { HttpRequest, HttpAnswer, errorAnswer };
 
 /** Bytes of multistatus per chunk handed to the shim. */
@@ -222,7 +223,7 @@ export class Listener {
       return xmlAnswer(403, String.UTF8.encode("<?xml version=\"1.0\" encoding=\"utf-8\"?><D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>"));
     }
     const stream = new PropfindStream(shared, root, propfind, infinite, nowMs);
-    if (path.length > 0 && path[0] == UPLOADS && writeRefusal(["uploads", "x"], shared, this.share.config).length == 0) {
+    if (path.length > 0 && path[0] == UPLOADS && mountsUploads(this.share.config.uploadAllowed, shared.principal.profile)) {
       stream.writer.availableBytes = request.freeBytes;
     }
     const out = stream.writer.out;

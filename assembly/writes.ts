@@ -99,6 +99,7 @@ function readDestination(request: HttpRequest, shared: Request, config: Config, 
   const resource = shared.tree.stat(shared.path);
   const depth = request.header("depth").trim().toLowerCase();
   const folder = resource !== null && resource.isFolder;
+  const refusal = target.place == TargetPlace.Share ? writeRefusal(target.path, shared, config) : "";
   if (destination.length == 0) {
     result.refusal = errorAnswer(400, "A " + method + " needs a Destination header (RFC 4918 10.3)");
   } else if (authority.length > 0 && authority != request.header("host").trim().toLowerCase()) {
@@ -107,8 +108,8 @@ function readDestination(request: HttpRequest, shared: Request, config: Config, 
     result.refusal = errorAnswer(400, "The Destination is not a valid path");
   } else if (target.place != TargetPlace.Share) {
     result.refusal = errorAnswer(403, "The destination is outside the share");
-  } else if (writeRefusal(target.path, shared, config).length > 0) {
-    result.refusal = errorAnswer(403, writeRefusal(target.path, shared, config));
+  } else if (refusal.length > 0) {
+    result.refusal = errorAnswer(403, refusal);
   } else if (overwrite.length > 0 && overwrite != "T" && overwrite != "F") {
     result.refusal = errorAnswer(400, "Overwrite is T or F (RFC 4918 10.6)");
   } else if (folder && depth.length > 0 && depth != "infinity" && (!copying || depth != "0")) {
