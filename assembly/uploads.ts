@@ -626,7 +626,8 @@ export class Uploads {
     if (path.length < 2) return false; // uploads/ itself
     const entry = this.find(path, owner);
     if (entry === null) return true;
-    if (entry.running) return false; // being imported right now: retry later
+    // even while it is being checked or imported (as copy and move replace such a file): the
+    // worker holds its own copy of the bytes, and its outcome, for an id forgotten, is ignored
     this.forget(entry);
     return true;
   }
