@@ -1,7 +1,7 @@
 // The listener's requests and answers as the module sees them (index.ts reads a request from
 // the shim into an HttpRequest and writes an HttpAnswer back: docs/boundary.md).
 import { BodyKind } from "./codes";
-import { StagedCopy } from "./resources";
+import { BodyPart, StagedCopy } from "./resources";
 
 export class HttpRequest {
   /** Header names in lower case; repeated headers joined by ", " (RFC 9110 5.3). */
@@ -30,7 +30,7 @@ export class HttpAnswer {
   length: u64 = 0;
   body: ArrayBuffer | null = null;
   /** Inline: bytes sent after `body`, as they are (a kept listing's written responses: not copied into one buffer first). */
-  parts: Array<ArrayBuffer> = new Array<ArrayBuffer>();
+  parts: Array<BodyPart> = new Array<BodyPart>();
   /** Instance or staged: what to read, from where, and the whole file's size. */
   source: string = "";
   offset: u64 = 0;

@@ -16,7 +16,7 @@ import { formatShareDate } from "./clock";
 import { Principal, decideRequest, normalizedComponents } from "./access";
 import { requestKind, handedIdentity, identityFor, endsRequest } from "./callbacks";
 import { writeListing, writeOpened, writeRemoval, writeStagingWork, writeStoreDecision } from "./answers";
-import { UPLOADS } from "./resources";
+import { BodyPart, UPLOADS } from "./resources";
 import { Listener, HttpRequest, HttpAnswer } from "./listener";
 import { BodyKind } from "./codes";
 
@@ -125,8 +125,8 @@ export function listener_settings(length: i32): i32 {
  * Input: u32-prefixed method, target and peer, u32 free MiB where uploads are staged, the
  * headers, the body. `primary`: this is the first module instance (the only one with uploads/). Output: u16
  * status, u32 delay (ms), u8 BodyKind, u64 length (u64 max: streamed), u32 stream id, u32
- * header count and the u32-prefixed names and values, then by kind: the bytes (Inline, the
- * first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file
+ * header count and the u32-prefixed names and values, then by kind: a u32 count of parts
+ * (writeBodyPart: Inline), the bytes (the first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file
  * (Instance, Staged), or u32-prefixed staging id, u64 length of the body, then the record
  * (Receive), or a u32 count of u32-prefixed source, target and record (Copy). Returns the output's length.
  */
@@ -147,7 +147,11 @@ export function http_request(length: i32, primary: i32, tls: i32): i32 {
   return writeHttpAnswer(answer);
 }
 
+/** The kept parts of the last Inline answer, for http_kept. */
+const keptParts = new Array<BodyPart>();
+
 function writeHttpAnswer(answer: HttpAnswer): i32 {
+  keptParts.length = 0;
   output.reset();
   output.u16(answer.status);
   output.u32(<u32>answer.delayMs);
@@ -172,10 +176,44 @@ function writeHttpAnswer(answer: HttpAnswer): i32 {
     output.longBytes(String.UTF8.encode(answer.source));
     output.u64(answer.total);
     if (body !== null) output.bytes(body); // the record: where the upload was put
+  } else if (answer.kind == BodyKind.Inline) {
+    output.u32(<u32>answer.parts.length + (body !== null ? 1 : 0));
+    if (body !== null) writeBodyPart(new BodyPart(body));
+    for (let i = 0; i < answer.parts.length; i++) writeBodyPart(answer.parts[i]);
   } else if (body !== null && answer.kind != BodyKind.None) {
     output.bytes(body);
-    for (let i = 0; i < answer.parts.length; i++) output.bytes(answer.parts[i]);
   }
+  return output.length;
+}
+
+/** An Inline part: u8 0 and its u32-prefixed bytes, or u8 1, its u32 kept id and u32 length. */
+function writeBodyPart(part: BodyPart): void {
+  if (part.keptId == 0) {
+    output.u8(0);
+    output.longBytes(part.bytes);
+    return;
+  }
+  output.u8(1);
+  output.u32(part.keptId);
+  output.u32(<u32>part.bytes.byteLength);
+  keptParts.push(part);
+}
+
+/**
+ * Called by the shim right after http_request, in the same hold of this instance: where the
+ * kept parts of its Inline answer are in module memory, so that the shim copies those it does
+ * not hold yet (plugin-shim/byte_cache.c). Output: u32 count, then u32 kept id, u32 address and
+ * u32 length of each. Returns the output's length.
+ */
+export function http_kept(): i32 {
+  output.reset();
+  output.u32(<u32>keptParts.length);
+  for (let i = 0; i < keptParts.length; i++) {
+    output.u32(keptParts[i].keptId);
+    output.u32(<u32>changetype<usize>(keptParts[i].bytes));
+    output.u32(<u32>keptParts[i].bytes.byteLength);
+  }
+  keptParts.length = 0;
   return output.length;
 }
 

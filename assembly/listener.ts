@@ -6,7 +6,7 @@
 // Comments cite RFC 4918 (WebDAV) and RFC 9110 (HTTP semantics) by section.
 import { Share, Request } from "./share";
 import { Login } from "./login";
-import { Resource, Listing, UPLOADS } from "./resources";
+import { BodyPart, Resource, Listing, UPLOADS } from "./resources";
 import { BodyKind, FileKind } from "./codes";
 import { ByteWriter } from "./wire";
 import { readTarget, TargetPlace, hrefOf } from "./urls";
@@ -67,8 +67,9 @@ class PropfindStream {
   dead: DeadProperties | null = null;
 
   constructor(public request: Request, public root: string, propfind: Propfind, public infinite: bool, nowMs: f64) {
-    // small: the head and the first chunk go here; later chunks are written where they are sent
-    this.writer = new MultistatusWriter(new ByteWriter(8192), propfind);
+    // small: the head and the first chunk go here (the head alone without Depth infinity);
+    // later chunks are written where they are sent
+    this.writer = new MultistatusWriter(new ByteWriter(infinite ? 8192 : 1024), propfind);
     this.lastUsedMs = nowMs;
   }
 
@@ -238,7 +239,7 @@ export class Listener {
     stream.writer.dead = null;
     if (depth0) {
       out.text(MULTISTATUS_END);
-      return xmlAnswer(207, out.snapshot());
+      return xmlAnswer(207, out.detach());
     }
     const listing = shared.tree.list(path);
     if (listing !== null && !infinite) {
@@ -246,10 +247,10 @@ export class Listener {
       // they are, in one answer the shim hands whole to libmicrohttpd (docs/listener.md, speed)
       const responses = childResponses(listing, href, propfind, this.dead.size > 0 ? this.dead : null, keyOf(path),
         stream.writer.availableBytes);
-      const answer = xmlAnswer(207, out.snapshot());
+      const answer = xmlAnswer(207, out.detach());
       answer.parts.push(responses);
-      answer.parts.push(MULTISTATUS_END_BYTES);
-      answer.length += <u64>responses.byteLength + <u64>MULTISTATUS_END_BYTES.byteLength;
+      answer.parts.push(new BodyPart(MULTISTATUS_END_BYTES));
+      answer.length += <u64>responses.bytes.byteLength + <u64>MULTISTATUS_END_BYTES.byteLength;
       return answer;
     }
     if (listing !== null) {

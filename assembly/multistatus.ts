@@ -2,7 +2,7 @@
 // listener: compact (no whitespace), escaped, one <D:response> per resource, appended to a
 // ByteWriter so that a long answer goes out in chunks (listener.ts). Hrefs come from urls.ts
 // and hold only unreserved ASCII and %XX, so they need no XML escaping.
-import { Listing, Resource } from "./resources";
+import { BodyPart, Listing, Resource, keptPart } from "./resources";
 import { DeadProperties, propertyKey } from "./deadprops";
 import { ByteWriter } from "./wire";
 import { writeXmlText } from "./xml";
@@ -201,29 +201,35 @@ export class MultistatusWriter {
   }
 }
 
+/** Entries written before the size of a listing's responses is extrapolated from them. */
+const SIZING_ENTRIES = 32;
+
 /**
  * The <D:response> elements of a listing's entries, children of the folder at `folderHref`.
  * A kept listing keeps them for the last href and propfind asked (clients ask one shape), so
  * a large folder is written once per catalog change, not per PROPFIND (docs/listener.md, speed).
  */
 export function childResponses(listing: Listing, folderHref: string, propfind: Propfind,
-  dead: DeadProperties | null = null, folderKey: string = "", availableBytes: u64 = 0): ArrayBuffer {
+  dead: DeadProperties | null = null, folderKey: string = "", availableBytes: u64 = 0): BodyPart {
   // entries with dead properties (uploads/ only, never in a kept listing) are written each time
   const withDead = dead !== null && dead.anyAtOrBelow(folderKey);
   const keep = listing.kept && !withDead && availableBytes == 0;
   const key = keep ? folderHref + "\n" + propfind.key : "";
   const kept = listing.responses;
   if (keep && kept !== null && key == listing.responsesKey) return kept;
-  const writer = new MultistatusWriter(new ByteWriter(listing.entries.length * 512 + 64), propfind);
+  const count = listing.entries.length;
+  const writer = new MultistatusWriter(new ByteWriter(SIZING_ENTRIES * 1024), propfind);
   writer.availableBytes = availableBytes;
-  for (let i = 0; i < listing.entries.length; i++) {
+  for (let i = 0; i < count; i++) {
+    // the first entries tell the size of the rest: room for all of it at once, plus a margin
+    if (i == SIZING_ENTRIES) writer.out.reserveTotal(<i32>(<i64>writer.out.length * count / SIZING_ENTRIES * 21 / 20) + 4096);
     if (withDead) writer.dead = dead!.of(folderKey.length > 0 ? folderKey + "/" + listing.entries[i].name : listing.entries[i].name);
     writer.child(folderHref, listing.entries[i]);
   }
-  const responses = writer.out.snapshot();
-  if (keep) {
-    listing.responses = responses;
-    listing.responsesKey = key;
-  }
+  const bytes = writer.out.detach();
+  if (!keep) return new BodyPart(bytes);
+  const responses = keptPart(bytes);
+  listing.responses = responses;
+  listing.responsesKey = key;
   return responses;
 }

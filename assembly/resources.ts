@@ -28,6 +28,24 @@ export class Resource {
 }
 
 /**
+ * Bytes of an answer body. `keptId` (not 0) says the module keeps these very bytes across
+ * requests (a kept listing's written responses) and gives them an id never given to other
+ * bytes: the shim keeps its own copy under that id and sends from it, so a large listing is
+ * copied out of module memory once, not per request (index.ts http_kept, docs/listener.md "Speed").
+ */
+export class BodyPart {
+  constructor(public bytes: ArrayBuffer, public keptId: u32 = 0) {}
+}
+
+let lastKeptId: u32 = 0;
+
+/** `bytes` as a part kept with a new id. */
+export function keptPart(bytes: ArrayBuffer): BodyPart {
+  lastKeptId += 1;
+  return new BodyPart(bytes, lastKeptId);
+}
+
+/**
  * The children of a folder. A tree may keep a listing between requests (`kept`: views.ts keeps
  * large folders until the catalog changes); an encoder then keeps its bytes with it, so a kept
  * listing is encoded once: `encoded` for the core's port (answers.ts), `responses` for the
@@ -37,7 +55,7 @@ export class Resource {
 export class Listing {
   kept: bool = false;
   encoded: ArrayBuffer | null = null;
-  responses: ArrayBuffer | null = null;
+  responses: BodyPart | null = null;
   responsesKey: string = "";
   constructor(public entries: Array<Resource>) {}
 }

@@ -111,6 +111,31 @@ export class ByteWriter {
     store<u32>(changetype<usize>(this.buffer) + <usize>offset, value);
   }
 
+  /**
+   * Makes room for `capacity` bytes in all now, so that a large answer whose size is known
+   * roughly is not grown (and copied) several times.
+   */
+  reserveTotal(capacity: i32): void {
+    if (capacity > this.buffer.byteLength) {
+      const at = this.length;
+      this.reserve(capacity - at);
+      this.length = at;
+    }
+  }
+
+  /**
+   * What was written, as its own buffer, without a copy: the buffer is cut to the length written
+   * (in place: the allocator keeps the block) and handed over; the writer starts afresh. For a
+   * large answer kept, so that writing it allocates it once (the collector's pace follows the
+   * bytes allocated: docs/listener.md "Speed").
+   */
+  detach(): ArrayBuffer {
+    const bytes = changetype<ArrayBuffer>(__renew(changetype<usize>(this.buffer), <usize>this.length));
+    this.buffer = new ArrayBuffer(64);
+    this.length = 0;
+    return bytes;
+  }
+
   /** A copy of what was written, to keep beyond the next reset. */
   snapshot(): ArrayBuffer {
     const copy = new ArrayBuffer(this.length);

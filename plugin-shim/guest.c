@@ -31,6 +31,7 @@ typedef struct {
   guest_buffer_t* answer;
   uint64_t size; /* body or file size */
   double time;
+  guest_kept_t* kept; /* http_request: the kept parts of its answer */
 } call_t;
 
 static int32_t run_locked(guest_t* g, call_t* call);
@@ -51,6 +52,47 @@ static int32_t copy_output(guest_t* g, int32_t length, guest_buffer_t* answer) {
   memcpy(answer->data, source, (size_t)length);
   answer->size = (size_t)length;
   return length;
+}
+
+void guest_kept_release(guest_kept_t* kept) {
+  for (uint32_t i = 0; i < kept->count; i++) byte_entry_release(kept->entries[i]);
+  kept->count = 0;
+}
+
+static void free_copy(void* data) {
+  free(data);
+}
+
+/* After http_request, in the same hold of the instance: the kept parts of its answer, from
+ * byte_cache.h, or copied out of module memory (where http_kept says they are) and kept there. */
+static int32_t take_kept(guest_t* g, guest_kept_t* kept) {
+  int32_t length = (int32_t)Z_webdavZ_http_kept(&g->module);
+  wire_reader_t reader;
+  wire_init(&reader, guest_span_or_trap(g, Z_webdavZ_output_ptr(&g->module), (uint64_t)(length > 0 ? length : 0)),
+            (size_t)(length > 0 ? length : 0));
+  uint32_t count = wire_u32(&reader);
+  if (!reader.ok || count > GUEST_MAX_KEPT) return GUEST_FAILED;
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t id = wire_u32(&reader);
+    uint32_t address = wire_u32(&reader);
+    uint32_t size = wire_u32(&reader);
+    if (!reader.ok) return GUEST_FAILED;
+    char key[64];
+    snprintf(key, sizeof key, "kept %d %u %u", (int)(g - guests), g->generation, id);
+    byte_entry_t* entry = byte_cache_find(key, size);
+    if (entry == NULL) {
+      const uint8_t* source = guest_span_or_trap(g, address, size);
+      uint8_t* copy = malloc(size > 0 ? size : 1);
+      if (copy == NULL) return GUEST_FAILED;
+      memcpy(copy, source, size);
+      entry = byte_cache_add(key, copy, size, free_copy, copy, 1);
+      if (entry == NULL) return GUEST_FAILED;
+    }
+    kept->ids[kept->count] = id;
+    kept->entries[kept->count] = entry;
+    kept->count++;
+  }
+  return 0;
 }
 
 static int32_t dispatch(guest_t* g, call_t* call) {
@@ -92,8 +134,12 @@ static int32_t dispatch(guest_t* g, call_t* call) {
     case CALL_LISTENER_SETTINGS:
       return copy_output(g, (int32_t)Z_webdavZ_listener_settings(&g->module, length), call->answer);
     case CALL_HTTP:
-      return copy_output(g, (int32_t)Z_webdavZ_http_request(&g->module, length, g == PRIMARY, (u32)call->level),
-                         call->answer);
+    {
+      int32_t result = copy_output(g, (int32_t)Z_webdavZ_http_request(&g->module, length, g == PRIMARY, (u32)call->level),
+                                   call->answer);
+      if (result >= 0 && call->kept != NULL && take_kept(g, call->kept) != 0) return GUEST_FAILED;
+      return result;
+    }
     case CALL_HTTP_CONTINUE:
       return copy_output(g, (int32_t)Z_webdavZ_http_continue(&g->module, (u32)call->level), call->answer);
     case CALL_HTTP_END:
@@ -112,6 +158,8 @@ static int32_t dispatch(guest_t* g, call_t* call) {
 }
 
 static void instantiate(guest_t* g) {
+  static uint32_t generations = 0; /* instantiations happen under the instance's lock: atomic */
+  g->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
   g->host.guest = g;
   Z_webdav_instantiate(&g->module, &g->host);
   g->live = 1;
@@ -172,6 +220,7 @@ static int32_t guarded(guest_t* g, call_t* call) {
     call->answer->data = NULL;
     call->answer->size = 0;
   }
+  if (call->kept != NULL) guest_kept_release(call->kept);
   Z_webdav_free(&g->module);
   g->live = 0;
   instantiate(g);
@@ -451,8 +500,8 @@ int32_t guest_listener_settings(int isFolder, const char* configurationPath, gue
 }
 
 int32_t guest_http_request(const uint8_t* input, size_t size, int tls, int primaryOnly, guest_buffer_t* answer,
-                           int* instance) {
-  call_t call = {.kind = CALL_HTTP, .input = input, .input_size = size, .level = tls, .answer = answer};
+                           guest_kept_t* kept, int* instance) {
+  call_t call = {.kind = CALL_HTTP, .input = input, .input_size = size, .level = tls, .answer = answer, .kept = kept};
   guest_t* g = primaryOnly || guest_count == 1 ? (pthread_mutex_lock(&PRIMARY->lock), PRIMARY) : pool_lock_any();
   int32_t result = run(g, &call);
   pthread_mutex_unlock(&g->lock);

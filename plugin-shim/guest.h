@@ -6,6 +6,7 @@
 #ifndef WEBDAV_GUEST_H
 #define WEBDAV_GUEST_H
 
+#include "byte_cache.h"
 #include "codes.h"
 
 #include <stddef.h>
@@ -81,10 +82,23 @@ void guest_upload_finish(const char* id, int32_t outcome, const char* message);
  * The answer: u16 port, u8 TLS, u16-prefixed certificate path, u32 body limit, u32 connections,
  * u32 per address, u32 timeout (s). */
 int32_t guest_listener_settings(int isFolder, const char* configurationPath, guest_buffer_t* answer);
+/* The kept parts of an Inline answer (assembly/index.ts http_kept): their ids, in the order the
+ * answer names them, and their bytes, copied out of module memory only when byte_cache.h did not
+ * hold them yet. Each entry is acquired: release with guest_kept_release. */
+#define GUEST_MAX_KEPT 4
+typedef struct {
+  uint32_t count;
+  uint32_t ids[GUEST_MAX_KEPT];
+  byte_entry_t* entries[GUEST_MAX_KEPT];
+} guest_kept_t;
+
+void guest_kept_release(guest_kept_t* kept);
+
 /* One request (input as http_request wants it), on any instance unless `primaryOnly`. `instance`
- * receives the one that answered, which alone can continue its stream. */
+ * receives the one that answered, which alone can continue its stream. `kept` (may be NULL:
+ * then the answer must name no kept part) receives its kept parts. */
 int32_t guest_http_request(const uint8_t* input, size_t size, int tls, int primaryOnly, guest_buffer_t* answer,
-                           int* instance);
+                           guest_kept_t* kept, int* instance);
 /* The next chunk of a streamed answer; -1 when it is over. */
 int32_t guest_http_continue(int instance, uint32_t stream, guest_buffer_t* chunk);
 void guest_http_end(int instance, uint32_t stream);

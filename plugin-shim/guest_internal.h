@@ -34,6 +34,7 @@ typedef struct guest {
   struct Z_host_instance_t host;
   int live;
   int restarted; /* the module lost its state (uploads/ included) in a restart */
+  uint32_t generation; /* new at each instantiation: kept part ids are an instantiation's own */
   /* The staged file a worker is having checked, read by host.upload_read. Under lock. */
   const uint8_t* checked_bytes;
   uint64_t checked_size;

@@ -43,7 +43,7 @@ static struct {
   struct MHD_Response* (*create_from_callback)(uint64_t, size_t, MHD_ContentReaderCallback, void*,
                                                MHD_ContentReaderFreeCallback);
   struct MHD_Response* (*create_from_buffer)(size_t, void*, enum MHD_ResponseMemoryMode);
-  struct MHD_Response* (*create_from_owned_buffer)(size_t, void*, MHD_ContentReaderFreeCallback, void*);
+  struct MHD_Response* (*create_from_iovec)(const struct MHD_IoVec*, unsigned int, MHD_ContentReaderFreeCallback, void*);
   enum MHD_Result (*add_header)(struct MHD_Response*, const char*, const char*);
   enum MHD_Result (*queue_response)(struct MHD_Connection*, unsigned int, struct MHD_Response*);
   void (*destroy_response)(struct MHD_Response*);
@@ -54,11 +54,11 @@ static int load_library(void) {
   if (mhd.handle == NULL) return -1;
   void** slots[] = {(void**)&mhd.start_daemon, (void**)&mhd.stop_daemon, (void**)&mhd.get_connection_values,
                     (void**)&mhd.get_connection_info, (void**)&mhd.create_from_callback, (void**)&mhd.create_from_buffer,
-                    (void**)&mhd.create_from_owned_buffer,
+                    (void**)&mhd.create_from_iovec,
                     (void**)&mhd.add_header, (void**)&mhd.queue_response, (void**)&mhd.destroy_response};
   const char* names[] = {"MHD_start_daemon", "MHD_stop_daemon", "MHD_get_connection_values", "MHD_get_connection_info",
                          "MHD_create_response_from_callback", "MHD_create_response_from_buffer",
-                         "MHD_create_response_from_buffer_with_free_callback_cls",
+                         "MHD_create_response_from_iovec",
                          "MHD_add_response_header", "MHD_queue_response", "MHD_destroy_response"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     *slots[i] = dlsym(mhd.handle, names[i]);
@@ -178,11 +178,14 @@ typedef struct {
   guest_buffer_t chunk;
   size_t chunk_at;
   /* a file's bytes: an instance's file (instance_cache.h) or a staged copy */
-  instance_file_t* file;
+  byte_entry_t* file;
   void* staged;
   const uint8_t* bytes;
   uint64_t start;
   uint64_t length;
+  /* an inline answer: the module's answer, whose parts are sent from where they are, and the kept parts */
+  uint8_t* answer;
+  guest_kept_t kept;
 } body_t;
 
 static ssize_t read_stream(void* cls, uint64_t pos, char* buffer, size_t max) {
@@ -209,15 +212,6 @@ static ssize_t read_stream(void* cls, uint64_t pos, char* buffer, size_t max) {
   return (ssize_t)n;
 }
 
-static ssize_t read_range(void* cls, uint64_t pos, char* buffer, size_t max) {
-  body_t* body = cls;
-  if (pos >= body->length) return MHD_CONTENT_READER_END_OF_STREAM;
-  uint64_t n = body->length - pos;
-  if (n > max) n = max;
-  memcpy(buffer, body->bytes + body->start + pos, (size_t)n);
-  return (ssize_t)n;
-}
-
 static ssize_t read_nothing(void* cls, uint64_t pos, char* buffer, size_t max) {
   (void)cls;
   (void)pos;
@@ -230,7 +224,9 @@ static void free_body(void* cls) {
   body_t* body = cls;
   if (body->stream != 0 && !body->finished) guest_http_end(body->instance, body->stream);
   guest_buffer_free(&body->chunk);
-  if (body->file != NULL) instance_file_release(body->file);
+  if (body->file != NULL) byte_entry_release(body->file);
+  guest_kept_release(&body->kept);
+  free(body->answer);
   free(body->staged);
   free(body);
 }
@@ -260,7 +256,7 @@ static int open_file(body_t* body, uint8_t kind, const char* source, uint64_t to
     int partial = body->start > 0 || body->length < total;
     body->file = instance_file_open(source, total, partial);
     if (body->file == NULL) return -1;
-    body->bytes = instance_file_bytes(body->file);
+    body->bytes = byte_entry_data(body->file);
     return 0;
   }
   uint64_t size = 0;
@@ -269,10 +265,39 @@ static int open_file(body_t* body, uint8_t kind, const char* source, uint64_t to
   return size == total ? 0 : -1;
 }
 
+/* An inline answer's parts (assembly/index.ts writeBodyPart) as libmicrohttpd's vector: bytes
+ * in the answer itself, or kept parts, from `kept` in the order the answer names them. The
+ * vector points into both; `count` receives its length. Returns 0, or -1 when malformed. */
+#define MAX_PARTS 8
+static int inline_parts(wire_reader_t* reader, const guest_kept_t* kept, struct MHD_IoVec* parts, unsigned int* count) {
+  uint32_t n = wire_u32(reader);
+  if (!reader->ok || n > MAX_PARTS) return -1;
+  uint32_t next_kept = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t kind = wire_u8(reader);
+    uint32_t size = 0;
+    if (kind == 0) {
+      parts[i].iov_base = wire_bytes(reader, &size);
+    } else {
+      uint32_t id = wire_u32(reader);
+      size = wire_u32(reader);
+      if (kept == NULL || next_kept >= kept->count || kept->ids[next_kept] != id ||
+          byte_entry_size(kept->entries[next_kept]) != size) return -1;
+      parts[i].iov_base = byte_entry_data(kept->entries[next_kept++]);
+    }
+    parts[i].iov_len = size;
+    if (!reader->ok) return -1;
+  }
+  *count = n;
+  return 0;
+}
+
 /* Turns the module's answer into an MHD response (assembly/index.ts http_request). An inline
- * body is sent from the answer's own buffer, which libmicrohttpd then frees: `answer` is left
- * empty. */
-static enum MHD_Result send_answer(struct MHD_Connection* connection, guest_buffer_t* answer, int instance) {
+ * body is sent from where its parts are (the answer's buffer, kept parts of byte_cache.h),
+ * which are released when libmicrohttpd is done: `answer` and `kept` are then left empty. A
+ * file is sent from its bytes. Neither is copied again before the socket. */
+static enum MHD_Result send_answer(struct MHD_Connection* connection, guest_buffer_t* answer, guest_kept_t* kept,
+                                   int instance) {
   wire_reader_t reader;
   wire_init(&reader, answer->data, answer->size);
   uint16_t status = wire_u16(&reader);
@@ -313,7 +338,8 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, guest_buff
       free_body(body);
       return answer_text(connection, 404, "Not found (deleted or changed meanwhile)\n");
     }
-    response = mhd.create_from_callback(length, 64 * 1024, read_range, body, free_body);
+    struct MHD_IoVec range = {body->bytes + body->start, (size_t)length};
+    response = mhd.create_from_iovec(&range, 1, free_body, body);
   } else if (kind == WEBDAV_BODY_KIND_COPY) {
     /* A COPY in uploads/: each staged file written again under its copy's staging id. */
     uint32_t copies = wire_u32(&reader);
@@ -337,14 +363,25 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, guest_buff
     ingest_wake();
     return answer_empty(connection, status);
   } else if (kind == WEBDAV_BODY_KIND_INLINE) {
-    /* the answer's buffer itself, handed to libmicrohttpd, which sends from it in large writes
-     * and frees it: no second copy of a large listing (each a fresh mapping to fault in) */
-    size_t size = (size_t)(reader.end - reader.at);
-    free_body(body);
-    response = mhd.create_from_owned_buffer(size, (void*)reader.at, free, answer->data);
-    if (response == NULL) return MHD_NO;
+    /* no copy of a large listing per request (docs/listener.md, "Speed") */
+    struct MHD_IoVec parts[MAX_PARTS];
+    unsigned int part_count = 0;
+    if (inline_parts(&reader, kept, parts, &part_count) != 0) {
+      free_body(body);
+      return answer_text(connection, 500, "The module's answer is malformed\n");
+    }
+    response = mhd.create_from_iovec(parts, part_count, free_body, body);
+    if (response == NULL) {
+      free_body(body);
+      return MHD_NO;
+    }
+    body->answer = answer->data;
     answer->data = NULL;
     answer->size = 0;
+    if (kept != NULL) {
+      body->kept = *kept;
+      kept->count = 0;
+    }
   } else {
     /* no body; a HEAD announces the GET's length, which libmicrohttpd sends as Content-Length */
     response = mhd.create_from_callback(length, 64 * 1024, read_nothing, body, free_body);
@@ -377,7 +414,8 @@ static uint32_t free_mebibytes(void) {
 /* The whole request to the module (index.ts http_request), and to the first instance when the
  * one asked hands it on (BodyKind Primary). Returns what guest_http_request returns. */
 static int32_t ask_module(struct MHD_Connection* connection, request_t* request, const char* url, const char* method,
-                          const uint8_t* body, size_t bodySize, guest_buffer_t* answer, int* instance) {
+                          const uint8_t* body, size_t bodySize, guest_buffer_t* answer, guest_kept_t* kept,
+                          int* instance) {
   /* The target with its query: libmicrohttpd gives the path without it, undecoded (no-op unescaping). */
   char peer[INET6_ADDRSTRLEN + 1];
   peer_of(connection, peer, sizeof peer);
@@ -398,10 +436,11 @@ static int32_t ask_module(struct MHD_Connection* connection, request_t* request,
     wire_writer_free(&input);
     return -1;
   }
-  int32_t result = guest_http_request(input.data, input.size, tls_, 0, answer, instance);
+  int32_t result = guest_http_request(input.data, input.size, tls_, 0, answer, kept, instance);
   if (result >= 0 && answer->size >= 7 && answer->data[6] == WEBDAV_BODY_KIND_PRIMARY) {
     guest_buffer_free(answer);
-    result = guest_http_request(input.data, input.size, tls_, 1, answer, instance);
+    if (kept != NULL) guest_kept_release(kept);
+    result = guest_http_request(input.data, input.size, tls_, 1, answer, kept, instance);
   }
   wire_writer_free(&input);
   return result;
@@ -429,7 +468,7 @@ static int expects_continue(struct MHD_Connection* connection) {
 static int begin_put(struct MHD_Connection* connection, request_t* request, const char* url, const char* method) {
   guest_buffer_t answer = {NULL, 0};
   int instance = 0;
-  int32_t result = ask_module(connection, request, url, method, NULL, 0, &answer, &instance);
+  int32_t result = ask_module(connection, request, url, method, NULL, 0, &answer, NULL, &instance);
   if (result < 0) {
     guest_buffer_free(&answer);
     return answer_text(connection, 500, "The share's module failed on this request; it was restarted\n") == MHD_YES ? 1 : -1;
@@ -453,7 +492,7 @@ static int begin_put(struct MHD_Connection* connection, request_t* request, cons
       request->deferred_instance = instance;
       return 0;
     }
-    enum MHD_Result sent = send_answer(connection, &answer, instance);
+    enum MHD_Result sent = send_answer(connection, &answer, NULL, instance);
     guest_buffer_free(&answer);
     return sent == MHD_YES ? 1 : -1;
   }
@@ -553,7 +592,7 @@ static enum MHD_Result handle(void* cls, struct MHD_Connection* connection, cons
       return MHD_YES;
     }
     request->discarding = 0;
-    enum MHD_Result sent = send_answer(connection, &request->deferred, request->deferred_instance);
+    enum MHD_Result sent = send_answer(connection, &request->deferred, NULL, request->deferred_instance);
     guest_buffer_free(&request->deferred);
     return sent;
   }
@@ -580,11 +619,14 @@ static enum MHD_Result handle(void* cls, struct MHD_Connection* connection, cons
   }
   if (request->too_large) return answer_text(connection, 413, "The request body is too large for this method\n");
   guest_buffer_t answer = {NULL, 0};
+  guest_kept_t kept = {0};
   int instance = 0;
-  int32_t result = ask_module(connection, request, url, method, request->body, request->body_size, &answer, &instance);
+  int32_t result = ask_module(connection, request, url, method, request->body, request->body_size, &answer, &kept,
+                              &instance);
   enum MHD_Result sent = result < 0 ? answer_text(connection, 500, "The share's module failed on this request; it was restarted\n")
-                                    : send_answer(connection, &answer, instance);
+                                    : send_answer(connection, &answer, &kept, instance);
   guest_buffer_free(&answer);
+  guest_kept_release(&kept);
   return sent;
 }
 
@@ -687,7 +729,7 @@ void listener_start(void) {
 void listener_stop(void) {
   if (daemon_ != NULL) mhd.stop_daemon(daemon_);
   daemon_ = NULL;
-  instance_cache_clear();
+  byte_cache_clear();
   free(certificate_pem_);
   certificate_pem_ = NULL;
 }

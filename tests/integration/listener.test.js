@@ -13,6 +13,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { Orthanc, freePort } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { fixtureArchive } from '../lib/fixtures.js';
+import { makeInstance, newUid } from '../lib/dicom.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
 
 const xml = new XMLParser({ removeNSPrefix: true, isArray: (name) => name === 'response' || name === 'propstat' });
@@ -321,4 +322,46 @@ test('a large file read in ranges by 4 clients at once is its bytes; once delete
     if (status !== 404) await new Promise((r) => setTimeout(r, 100));
   } while (status !== 404 && Date.now() < deadline);
   assert.equal(status, 404, 'the deleted file is gone from the listener too');
+});
+
+test('a large listing is sent from kept bytes that never go stale: studies added and deleted show at once, to parallel clients alike', async () => {
+  // by-uids/ with 40 studies more: a listing the module keeps (views.ts CACHE_MIN_CHILDREN),
+  // whose written responses the shim sends from its own copy (docs/listener.md "Speed")
+  const added = [];
+  for (let i = 0; i < 40; i += 1) {
+    const study = newUid();
+    await orthanc.upload(makeInstance({ StudyInstanceUID: study, PatientID: `KEPT${i}`, StudyDescription: `Kept ${i}` }));
+    added.push(study);
+  }
+  const names = async () => {
+    const answer = await request('PROPFIND', '/webdav/by-uids/', { Depth: '1' });
+    assert.equal(answer.status, 207);
+    const text = await answer.text();
+    // the children, after the folder's own response (whose dates are the time of asking)
+    return { text: text.slice(text.indexOf('</D:response>')), hrefs: xml.parse(text).multistatus.response.map((r) => r.href) };
+  };
+  const waitFor = async (what, predicate) => {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const listing = await names();
+      if (predicate(listing.hrefs)) return listing;
+      if (Date.now() > deadline) assert.fail(`the listener's by-uids/ never ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const has = (hrefs, uid) => hrefs.includes(`/webdav/by-uids/${uid}/`);
+  const first = await waitFor('listed the 40 studies', (hrefs) => added.every((uid) => has(hrefs, uid)));
+  assert.ok(first.hrefs.length > 40);
+  const parallel = await Promise.all(Array.from({ length: 8 }, names));
+  for (const listing of parallel) assert.equal(listing.text, first.text, 'the same bytes to every client');
+
+  const late = newUid();
+  await orthanc.upload(makeInstance({ StudyInstanceUID: late, PatientID: 'KEPTLATE', StudyDescription: 'Late' }));
+  const withLate = await waitFor('showed a study added after it was kept', (hrefs) => has(hrefs, late));
+  assert.equal(withLate.hrefs.length, first.hrefs.length + 1);
+  const [gone] = await orthanc.rest('POST', '/tools/lookup', added[0]);
+  await orthanc.rest('DELETE', `/studies/${gone.ID}`);
+  const without = await waitFor('dropped a deleted study', (hrefs) => !has(hrefs, added[0]));
+  assert.equal(without.hrefs.length, first.hrefs.length);
+  assert.ok(has(without.hrefs, late) && has(without.hrefs, added[1]));
 });

@@ -25,7 +25,7 @@ function ask(listener: Listener, method: string, target: string, depth: string =
 function text(answer: HttpAnswer): string {
   const body = answer.body;
   let whole = body === null ? "" : String.UTF8.decode(body);
-  for (let i = 0; i < answer.parts.length; i++) whole += String.UTF8.decode(answer.parts[i]);
+  for (let i = 0; i < answer.parts.length; i++) whole += String.UTF8.decode(answer.parts[i].bytes);
   return whole;
 }
 
@@ -177,16 +177,26 @@ describe("Listener: reading", () => {
     expect(responses).toBe(41, "the folder and its 40 studies");
     expect(body.includes("%20%C3%A9%26_/</D:href>")).toBe(true, "names percent-encoded in hrefs (naming.ts made \"<\" a \"_\")");
     expect(body.includes(" é&amp;_</D:displayname>")).toBe(true, "and escaped in displayname");
-    // the second time comes from the listing's kept responses: the same bytes
-    expect(wholeBody(listener, ask(listener, "PROPFIND", "/webdav/by-studies/", "1"))).toBe(body);
+    // the second time comes from the listing's kept responses: the same bytes, under the same kept id
+    const keptId = first.parts[0].keptId;
+    expect(keptId).toBeGreaterThan(0, "the responses are a kept part the shim may hold on to");
+    const second = ask(listener, "PROPFIND", "/webdav/by-studies/", "1");
+    expect(wholeBody(listener, second)).toBe(body);
+    expect(second.parts[0].keptId).toBe(keptId);
+    expect(second.parts[1].keptId).toBe(0, "the multistatus end is sent as bytes");
     const named = new HttpRequest("PROPFIND", "/webdav/by-studies/", "127.0.0.1", false, true);
     named.addHeader("Depth", "1");
     named.body = "<?xml version=\"1.0\"?><D:propfind xmlns:D=\"DAV:\"><D:prop><D:displayname/></D:prop></D:propfind>";
-    const other = wholeBody(listener, listener.handle(named, 1000));
+    const namedAnswer = listener.handle(named, 1000);
+    const other = wholeBody(listener, namedAnswer);
     expect(other.includes("<D:displayname>")).toBe(true);
     expect(other.includes("<D:getlastmodified>")).toBe(false, "not the kept allprop answer");
+    expect(namedAnswer.parts[0].keptId).not.toBe(keptId, "other bytes never come under an id given before");
     // the href is part of what is kept: the same folder asked without its trailing slash
-    expect(wholeBody(listener, ask(listener, "PROPFIND", "/webdav/by-studies", "1"))).toBe(body);
+    const again = ask(listener, "PROPFIND", "/webdav/by-studies", "1");
+    expect(wholeBody(listener, again)).toBe(body);
+    expect(again.parts[0].keptId).not.toBe(keptId, "written again: a new id, though the bytes are the same");
+    expect(again.parts[0].keptId).not.toBe(namedAnswer.parts[0].keptId);
   });
 
   it("Depth infinity beyond MaxInfinityEntries: 403 propfind-finite-depth, nothing streamed", () => {
