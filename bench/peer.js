@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../tests/lib/orthanc.js';
 import { parseListing, propfind } from './dav.js';
 
@@ -35,20 +36,46 @@ export async function buildPeerTree(directory, shareRoot, rootPath, folders) {
 /** Starts `rclone serve webdav` on `directory` at `rootPath`; returns { root, stop }. */
 export async function startRclonePeer(directory, rootPath) {
   const port = await freePort();
-  const child = spawn('rclone', ['serve', 'webdav', directory, '--addr', `127.0.0.1:${port}`, '--baseurl', rootPath,
-    '--config', '/dev/null', '--read-only'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return startServer('rclone serve webdav', 'rclone', ['serve', 'webdav', directory, '--addr', `127.0.0.1:${port}`,
+    '--baseurl', rootPath, '--config', '/dev/null', '--read-only'], `http://127.0.0.1:${port}${rootPath}`);
+}
+
+/**
+ * The static reference (bench/static-server.js): the listener's own answers to `urls`, read
+ * from it now and served back as they are. Each case's URL must be asked exactly as captured.
+ */
+export async function startStaticPeer(directory, urls, rootPath) {
+  rmSync(directory, { recursive: true, force: true });
+  mkdirSync(directory, { recursive: true });
+  const manifest = {};
+  for (const [i, url] of urls.entries()) {
+    const answer = await fetch(url, { method: 'PROPFIND', headers: { Depth: '1' } });
+    if (answer.status !== 207) throw new Error(`static peer: PROPFIND ${url} gave ${answer.status}`);
+    const file = path.join(directory, `answer-${i}.xml`);
+    writeFileSync(file, Buffer.from(await answer.arrayBuffer()));
+    manifest[new URL(url).pathname] = file;
+  }
+  writeFileSync(path.join(directory, 'answers.json'), JSON.stringify(manifest));
+  const port = await freePort();
+  const server = fileURLToPath(new URL('./static-server.js', import.meta.url));
+  return startServer('the static server', process.execPath, [server, String(port), path.join(directory, 'answers.json')],
+    `http://127.0.0.1:${port}${rootPath}`);
+}
+
+/** Spawns a server and waits until a PROPFIND Depth 0 of `root`/ answers 207. */
+async function startServer(name, command, args, root) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
-  const root = `http://127.0.0.1:${port}${rootPath}`;
   const deadline = Date.now() + 20000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`rclone serve webdav exited: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr}`);
     try {
       const answer = await fetch(`${root}/`, { method: 'PROPFIND', headers: { Depth: '0' } });
       await answer.arrayBuffer();
       if (answer.status === 207) break;
     } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`rclone serve webdav did not answer: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`${name} did not answer: ${stderr}`);
     await sleep(100);
   }
   const stop = () => new Promise((resolve) => {

@@ -69,6 +69,8 @@ export function report(m, log) {
   if (m.peer) {
     log(`Peer: rclone serve webdav over a tree of the same ${m.peer.entries} names (differs by name in ${m.peer.differingFolders} folders): ` +
       m.peer.requests.map((r) => `${r.name} rclone ${ms(r.medians.rclone)} / listener ${ms(r.medians.listener)} = ${x(r.ratio)}`).join('; ') + '.');
+    log('Static reference (a plain Node server sending the listener\'s own answers, same run, alternating): ' +
+      m.peer.requests.map((r) => `${r.name} listener ${ms(r.medians.listener)} / static ${ms(r.medians.static)} = ${r.overStatic.toFixed(2)}`).join('; ') + '.');
   }
   if (m.ranges) {
     log('Ranges (only the listener honours them; the whole file elsewhere): ' + m.ranges.cases.map((c) =>

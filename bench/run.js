@@ -25,7 +25,7 @@ import { benchUploadsIfPossible } from './uploads.js';
 import { benchLoad } from './load.js';
 import { benchScale } from './scale.js';
 import { benchBigPut } from './bigput.js';
-import { buildPeerTree, startRclonePeer } from './peer.js';
+import { buildPeerTree, startRclonePeer, startStaticPeer } from './peer.js';
 import { makeInstance, newUid } from '../tests/lib/dicom.js';
 
 const STUDIES = Number(process.argv[2] ?? process.env.BENCH_STUDIES ?? 10000);
@@ -130,7 +130,10 @@ async function measurePeer(propfindCases, listenerTarget) {
   const directory = path.join(BENCH_DIR, 'run', 'peer');
   const entries = await buildPeerTree(directory, listenerTarget.root, SHARE_ROOT, folders);
   const rclone = await startRclonePeer(directory, SHARE_ROOT);
+  const staticDirectory = path.join(BENCH_DIR, 'run', 'static');
+  let staticPeer = null;
   try {
+    staticPeer = await startStaticPeer(staticDirectory, folders.map((components) => davUrl(listenerTarget.root, components)), SHARE_ROOT);
     const expected = new Map();
     for (const components of folders) {
       const { text } = await propfind(listenerTarget.root, components);
@@ -139,14 +142,16 @@ async function measurePeer(propfindCases, listenerTarget) {
     const differing = await compareListings(rclone.root, SHARE_ROOT, folders, expected, false, true);
     log(`peer: rclone serve webdav on a tree of the ${folders.length} folders (${entries} entries); it differs from the listener by name in ${differing.length} of them`);
     for (const d of differing.slice(0, 3)) log(`  ${JSON.stringify(d)}`);
-    log(`peer requests (${REPS} each, alternating listener and rclone):`);
-    const targets = [listenerTarget, { name: 'rclone', root: rclone.root }];
+    log(`peer requests (${REPS} each, alternating listener, rclone and the static server sending the listener's own answers):`);
+    const targets = [listenerTarget, { name: 'rclone', root: rclone.root }, { name: 'static', root: staticPeer.root }];
     const rows = await alternate(propfindCases, targets, REPS, log);
-    for (const r of rows) log(`  ${r.name}: rclone / listener ${(r.medians.rclone / r.medians.listener).toFixed(1)}`);
-    return { differingFolders: differing.length, entries, requests: rows.map((r) => ({ name: r.name, medians: r.medians, ratio: r.medians.rclone / r.medians.listener })) };
+    for (const r of rows) log(`  ${r.name}: rclone / listener ${(r.medians.rclone / r.medians.listener).toFixed(1)}, listener / static ${(r.medians.listener / r.medians.static).toFixed(2)}`);
+    return { differingFolders: differing.length, entries, requests: rows.map((r) => ({ name: r.name, medians: r.medians, ratio: r.medians.rclone / r.medians.listener, overStatic: r.medians.listener / r.medians.static })) };
   } finally {
     await rclone.stop();
+    await staticPeer?.stop();
     rmSync(directory, { recursive: true, force: true });
+    rmSync(staticDirectory, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { Orthanc, freePort } from '../lib/orthanc.js';
@@ -171,7 +171,7 @@ test('rclone copies a CD tree through the listener with no ERROR line, every ins
   }
 });
 
-test('davfs2 read-write through the listener, with its locks and ETags: cp -r of a CD tree, mkdir, rm -r', async () => {
+test('davfs2 read-write through the listener, with its locks and ETags: cp -r of a CD tree, mkdir, rm -r, overwrite a file', async () => {
   const why = davfsUnavailable();
   if (why) assert.fail(`davfs2 cannot run on this machine: ${why}`);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'listener-davfs-'));
@@ -194,6 +194,19 @@ test('davfs2 read-write through the listener, with its locks and ETags: cp -r of
     succeeded(await run('rm', ['-r', path.join(mount.point, 'uploads', 'empty folder')]), 'rm -r');
     assert.equal((await core.propfind(['uploads', 'empty folder'], 0)).status, 404);
     assert.ok(!existsSync(path.join(mount.point, 'uploads', 'empty folder')));
+    // overwrite a file: the same name written twice, the second time while the first is still
+    // found by its name (imported, then kept a few seconds): davfs2 locks it and sends its ETag
+    const [firstUid, secondUid] = [newUid(), newUid()];
+    writeFileSync(path.join(scratch, 'first'), makeInstance({ SOPInstanceUID: firstUid, PatientID: 'LWOVER' }));
+    writeFileSync(path.join(scratch, 'second'), makeInstance({ SOPInstanceUID: secondUid, PatientID: 'LWOVER' }));
+    const target = path.join(mount.point, 'uploads', 'over.dcm');
+    succeeded(await run('cp', [path.join(scratch, 'first'), target]), 'cp of the first file');
+    await imported(firstUid);
+    const found = await fetch(`${base}/webdav/uploads/over.dcm`, { method: 'PROPFIND', headers: { Depth: '0' } });
+    assert.equal(found.status, 207, 'the imported file is still found by its name');
+    succeeded(await run('cp', [path.join(scratch, 'second'), target]), 'cp over it');
+    const second = await imported(secondUid);
+    assert.ok(second.equals(readFileSync(path.join(scratch, 'second'))), 'the second file imported byte for byte');
   } finally {
     await mount.unmount();
     rmSync(scratch, { recursive: true, force: true });
