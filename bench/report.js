@@ -89,6 +89,12 @@ export function report(m, log) {
   if (m.uploads && m.uploads.listenerMs) {
     log(`Uploads through the listener, PUT 8 at a time: ${ms(m.uploads.listenerMs)} against 8 parallel POST /instances ${ms(m.uploads.direct8Ms)}: ` +
       `${m.uploads.listenerOverDirect8.toFixed(2)}x (issue 12: at most 1.25).`);
+    log(`davfs2 cp -r: listener ${ms(m.uploads.listenerDavfsMs)}, Orthanc's port ${ms(m.uploads.pluginMs)}, built-in ${ms(m.uploads.builtinMs)}.`);
+  }
+  if (m.uploads?.rclone) {
+    const r = m.uploads.rclone;
+    const one = (name, x) => `${name} ${x.ms === null ? `not all imported (${x.imported})` : ms(x.ms)}, ${x.errors} ERROR lines`;
+    log(`rclone copy: ${one('listener', r.listener)}; ${one('Orthanc\'s port', r.plugin)}; ${one('built-in', r.builtin)}.`);
   }
   log(`Total benchmark time ${m.totalSeconds.toFixed(0)} s (archive ${archive.reused ? 'reused from the cache' : `generated in ${archive.generationSeconds} s`}).`);
 
