@@ -3,7 +3,7 @@
 // docs/boundary.md gives. The only place those layouts are written; plugin-shim/plugin.c,
 // guest.c and ingest.c read them, and so does tests/lib/guest.js.
 import { ByteWriter, output } from "./wire";
-import { Listing, Opened, Removal, StoreDecision } from "./resources";
+import { DeletedResource, Listing, Opened, Removal, StoreDecision } from "./resources";
 import { Uploads } from "./uploads";
 
 /**
@@ -52,13 +52,19 @@ export function writeStoreDecision(decision: StoreDecision): i32 {
 
 /** delete_item: u32 count, then u8 level and u8-prefixed id of each Orthanc resource removed. Returns the outcome. */
 export function writeRemoval(removal: Removal): i32 {
-  output.reset();
-  output.u32(<u32>removal.deleted.length);
-  for (let i = 0; i < removal.deleted.length; i++) {
-    output.u8(removal.deleted[i].level);
-    output.shortString(removal.deleted[i].id);
-  }
+  writeDeleted(removal.deleted);
   return <i32>removal.outcome;
+}
+
+/** The Orthanc resources a DELETE removed: u32 count, then u8 level and u8-prefixed id of each. */
+export function writeDeleted(deleted: Array<DeletedResource>): i32 {
+  output.reset();
+  output.u32(<u32>deleted.length);
+  for (let i = 0; i < deleted.length; i++) {
+    output.u8(deleted[i].level);
+    output.shortString(deleted[i].id);
+  }
+  return output.length;
 }
 
 /** A u32 count of u8-prefixed staging ids. */

@@ -1,7 +1,7 @@
 // The listener's requests and answers as the module sees them (index.ts reads a request from
 // the shim into an HttpRequest and writes an HttpAnswer back: docs/boundary.md).
 import { BodyKind } from "./codes";
-import { BodyPart, StagedCopy } from "./resources";
+import { BodyPart, DeletedResource, StagedCopy } from "./resources";
 
 export class HttpRequest {
   /** Header names in lower case; repeated headers joined by ", " (RFC 9110 5.3). */
@@ -38,6 +38,8 @@ export class HttpAnswer {
   stream: u32 = 0;
   /** Copy: the staged bytes the shim writes again (source, target, record; resources.ts StagedCopy). */
   copies: Array<StagedCopy> = new Array<StagedCopy>();
+  /** A DELETE in the DICOM views: the Orthanc resources it removed (the shim tells the other module instances). */
+  deleted: Array<DeletedResource> = new Array<DeletedResource>();
   /** Milliseconds the shim waits before answering (a failed login). */
   delayMs: i32 = 0;
   constructor(public status: i32) {}

@@ -15,8 +15,8 @@ import { HostOrthanc } from "./orthanc";
 import { formatShareDate } from "./clock";
 import { Principal, decideRequest, normalizedComponents } from "./access";
 import { requestKind, handedIdentity, identityFor, endsRequest } from "./callbacks";
-import { writeListing, writeOpened, writeRemoval, writeStagingWork, writeStoreDecision } from "./answers";
-import { BodyPart, UPLOADS } from "./resources";
+import { writeDeleted, writeListing, writeOpened, writeRemoval, writeStagingWork, writeStoreDecision } from "./answers";
+import { BodyPart, DeletedResource, UPLOADS } from "./resources";
 import { Listener, HttpRequest, HttpAnswer } from "./listener";
 import { BodyKind } from "./codes";
 
@@ -149,9 +149,13 @@ export function http_request(length: i32, primary: i32, tls: i32): i32 {
 
 /** The kept parts of the last Inline answer, for http_kept. */
 const keptParts = new Array<BodyPart>();
+/** What the last answer deleted in Orthanc, for http_deleted. */
+const NOTHING_DELETED = new Array<DeletedResource>(0);
+let answerDeleted = NOTHING_DELETED;
 
 function writeHttpAnswer(answer: HttpAnswer): i32 {
   keptParts.length = 0;
+  answerDeleted = answer.deleted;
   output.reset();
   output.u16(answer.status);
   output.u32(<u32>answer.delayMs);
@@ -215,6 +219,17 @@ export function http_kept(): i32 {
   }
   keptParts.length = 0;
   return output.length;
+}
+
+/**
+ * Called by the shim right after http_request on the first instance, in the same hold: the
+ * Orthanc resources a DELETE in the views removed (answers.ts writeDeleted), which the shim
+ * hands to the other instances before the answer leaves, as for delete_item.
+ */
+export function http_deleted(): i32 {
+  const deleted = answerDeleted;
+  answerDeleted = NOTHING_DELETED;
+  return writeDeleted(deleted);
 }
 
 /** The next chunk of a streamed answer. Output: its bytes. Returns their length, or -1 when it is over. */

@@ -1,8 +1,9 @@
 // The WebDAV protocol on the plugin's own listener (docs/listener.md): each HTTP request comes
 // whole from the shim (index.ts http_request), is authenticated by Orthanc's rules (login.ts),
 // and is answered over the same resource trees as Orthanc's port (share.ts, resources.ts).
-// Reading (issue 11): OPTIONS, PROPFIND, GET, HEAD; writing (issue 12, under way): PUT, MKCOL,
-// DELETE and MOVE in uploads/ (writes.ts); the other write methods answer 405 with the reason.
+// Reading (issue 11): OPTIONS, PROPFIND, GET, HEAD; writing (issue 12, writes.ts): PUT, MKCOL,
+// DELETE, COPY and MOVE in uploads/, DELETE in the DICOM views when DeleteAllowed, and LOCK,
+// UNLOCK and PROPPATCH everywhere in the share.
 // Comments cite RFC 4918 (WebDAV) and RFC 9110 (HTTP semantics) by section.
 import { Share, Request } from "./share";
 import { Login } from "./login";
@@ -18,9 +19,10 @@ import { htmlIndex } from "./htmlindex";
 import { formatShareDate } from "./clock";
 import { trapIfAsked } from "./testing";
 import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
-import { writeRefusal, put, mkcol, remove, copy, move, lock, unlock, proppatch, Writer, activeLocksXml } from "./writes";
+import { deleteRefusal, writeRefusal, put, mkcol, remove, copy, move, lock, unlock, proppatch, Writer, activeLocksXml } from "./writes";
 import { DeadProperties } from "./deadprops";
 import { LockTable, keyOf } from "./locks";
+import { EmptiedFolders } from "./emptied";
 import { mountsUploads } from "./access";
 export { HttpRequest, HttpAnswer, errorAnswer };
 
@@ -35,7 +37,7 @@ export const FIRST_CHUNK_BYTES = 4 << 10;
 /** Streams not continued for this long are dropped (a client that went away mid-answer). */
 const STREAM_IDLE_MS: f64 = 120000;
 const READ_METHODS = "OPTIONS, GET, HEAD, PROPFIND";
-/** What uploads/ allows on this door so far (writes.ts); the rest of issue 12's methods follow. */
+/** What the DICOM views allow (writes.ts), DELETE too when DeleteAllowed. */
 const READ_METHODS_LOCKS = "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK";
 const UPLOADS_METHODS = "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE, LOCK, UNLOCK";
 const WRITES: Array<string> = ["PUT", "MKCOL", "DELETE", "COPY", "MOVE"];
@@ -109,6 +111,8 @@ export class Listener {
   /** The write locks of this door (locks.ts) and the dead properties (deadprops.ts); only the first instance's are used. */
   locks: LockTable;
   dead: DeadProperties = new DeadProperties();
+  /** Folders of the views that went with what was deleted in them (emptied.ts). */
+  emptied: EmptiedFolders = new EmptiedFolders();
 
   constructor(public share: Share, public login: Login, public maxInfinityEntries: i32) {
     this.locks = new LockTable(share.orthanc.now());
@@ -149,7 +153,7 @@ export class Listener {
       return errorAnswer(501, "Method not implemented");
     }
     if (target.place == TargetPlace.Outside) return errorAnswer(404, "Not part of the share (it is at " + config.root + "/)");
-    if (method == "OPTIONS") return this.options(target.place == TargetPlace.Share && target.path.length > 0 && target.path[0] == UPLOADS);
+    if (method == "OPTIONS") return this.options(target.place == TargetPlace.Share ? target.path : []);
     if (target.place == TargetPlace.ServerRoot) {
       if (writes || locking) return errorAnswer(405, "The server's root takes no writes").header("Allow", READ_METHODS);
       return this.serverRoot(request, nowMs);
@@ -165,11 +169,11 @@ export class Listener {
       if (method == "LOCK") return lock(request, shared, writer, config);
       if (method == "UNLOCK") return unlock(request, shared, writer);
       if (method == "PROPPATCH") return proppatch(request, shared, writer, this.dead, config);
-      const refusal = writeRefusal(target.path, shared, config);
+      const refusal = method == "DELETE" ? deleteRefusal(target.path, shared, config) : writeRefusal(target.path, shared, config);
       if (refusal.length > 0) return errorAnswer(403, refusal);
       if (method == "PUT") return put(request, shared, writer);
       if (method == "MKCOL") return mkcol(request, shared, writer);
-      if (method == "DELETE") return remove(request, shared, writer);
+      if (method == "DELETE") return remove(request, shared, writer, this.emptied);
       if (method == "COPY") return copy(request, shared, config, writer);
       return move(request, shared, config, writer);
     }
@@ -178,10 +182,12 @@ export class Listener {
   }
 
   /** RFC 4918 10.1: class 1 and 2 (locks come with writing, docs/listener.md). */
-  private options(inUploads: bool): HttpAnswer {
+  private options(path: Array<string>): HttpAnswer {
     const answer = new HttpAnswer(200);
-    answer.header("DAV", "1, 2").header("MS-Author-Via", "DAV").header("Allow", inUploads ? UPLOADS_METHODS : READ_METHODS_LOCKS);
-    return answer;
+    const inUploads = path.length > 0 && path[0] == UPLOADS;
+    const deletes = path.length >= 2 && this.share.config.deleteAllowed;
+    return answer.header("DAV", "1, 2").header("MS-Author-Via", "DAV")
+      .header("Allow", inUploads ? UPLOADS_METHODS : READ_METHODS_LOCKS + (deletes ? ", DELETE" : ""));
   }
 
   /** "/" outside the root: Windows and some clients walk the path from the server's root. */

@@ -2,12 +2,12 @@
 // "Writing"): MKCOL (RFC 4918 9.3), DELETE (9.6) and MOVE (9.9), in uploads/. Stricter than
 // Orthanc's port, whose clients rely on its leniency (a MKCOL there creates missing parents, a
 // DELETE of nothing succeeds): here each case gets the status RFC 4918 gives it. The DICOM
-// views take no writes through this door yet: their names come from the data, and deleting
-// studies is done through Orthanc's port, whose shim tells every module instance.
+// views take one write, DELETE, when DeleteAllowed is on and the user has the right (deletion.ts
+// decides what goes); their names come from the data, so nothing is made or moved in them.
 import { HttpRequest, HttpAnswer, errorAnswer } from "./http";
 import { Request } from "./share";
 import { Config } from "./config";
-import { mountsUploads } from "./access";
+import { mountsUploads, RIGHT_DELETE } from "./access";
 import { readTarget, TargetPlace } from "./urls";
 import { MoveOutcome, UPLOADS } from "./resources";
 import { BodyKind, DeleteOutcome, StoreAction } from "./codes";
@@ -18,6 +18,7 @@ import { Lock, LockTable, keyOf, timeoutOf } from "./locks";
 import { parseXml, XmlElement, escapeXml, toXml } from "./xml";
 import { DeadProperties, propertyKey } from "./deadprops";
 import { DAV } from "./propfind";
+import { EmptiedFolders } from "./emptied";
 import { hrefOf } from "./urls";
 
 /** What an answer without a body says: nothing (the shim sends Content-Length: 0). */
@@ -31,11 +32,23 @@ function done(status: i32): HttpAnswer {
  */
 export function writeRefusal(path: Array<string>, shared: Request, config: Config): string {
   if (path.length == 0 || path[0] != UPLOADS) {
-    return "The DICOM views are made from the data: write in " + config.root + "/" + UPLOADS + "/ " +
-      "(deleting studies goes through Orthanc's port in this version)";
+    return "The DICOM views are made from the data: write in " + config.root + "/" + UPLOADS + "/";
   }
   if (!mountsUploads(config.uploadAllowed, shared.principal.profile)) return "This user may not upload (UploadAllowed, AccessRules)";
   if (path.length == 1) return "uploads/ itself cannot be changed";
+  return "";
+}
+
+/**
+ * Why a DELETE of `path` is refused before anything is looked at, or "": in uploads/ as any
+ * write; in the DICOM views when DeleteAllowed is on and the user may delete (the rules of
+ * Orthanc's port, access.ts decideRequest), never the root or a view's own folder.
+ */
+export function deleteRefusal(path: Array<string>, shared: Request, config: Config): string {
+  if (path.length > 0 && path[0] == UPLOADS) return writeRefusal(path, shared, config);
+  if (path.length < 2) return "The share's root and its views' own folders are never deleted";
+  if (!config.deleteAllowed) return "Deleting through the share is off (DeleteAllowed)";
+  if (!shared.principal.profile.may(RIGHT_DELETE)) return "This user may not delete (AccessRules)";
   return "";
 }
 
@@ -53,10 +66,17 @@ export function mkcol(request: HttpRequest, shared: Request, writer: Writer): Ht
   return done(201);
 }
 
-/** RFC 4918 9.6: 204; 404 for nothing; a folder goes whole (a Depth other than infinity is 400). */
-export function remove(request: HttpRequest, shared: Request, writer: Writer): HttpAnswer {
+/**
+ * RFC 4918 9.6: 204; 404 for nothing; a folder goes whole (a Depth other than infinity is 400).
+ * In the views the answer carries what was deleted in Orthanc, for the other module instances.
+ */
+export function remove(request: HttpRequest, shared: Request, writer: Writer, emptied: EmptiedFolders): HttpAnswer {
   const resource = shared.tree.stat(shared.path);
-  if (resource === null) return errorAnswer(404, "Not found");
+  const inViews = shared.path[0] != UPLOADS;
+  if (resource === null) {
+    if (inViews && emptied.vanished(shared.path, writer.nowMs)) return done(204); // emptied.ts
+    return errorAnswer(404, "Not found");
+  }
   const refused = writer.refusal(shared, shared.path, true);
   if (refused !== null) return refused;
   const depth = request.header("depth").trim().toLowerCase();
@@ -67,9 +87,17 @@ export function remove(request: HttpRequest, shared: Request, writer: Writer): H
   if (removal.outcome == DeleteOutcome.Done) {
     writer.locks.removeAt(keyOf(shared.path)); // a deleted resource's locks go with it (RFC 4918 7.5)
     writer.dead.removeAt(keyOf(shared.path));
-    return done(204);
+    if (inViews) emptied.deletedUnder(shared.path, writer.nowMs);
+    const answer = done(204);
+    answer.deleted = removal.deleted;
+    return answer;
   }
-  if (removal.outcome == DeleteOutcome.Failed) return errorAnswer(500, "Deleting failed");
+  if (removal.outcome == DeleteOutcome.Failed) {
+    const answer = errorAnswer(500, "Deleting failed in Orthanc (its log says why); what was deleted before is gone");
+    answer.deleted = removal.deleted;
+    return answer;
+  }
+  if (inViews) return errorAnswer(403, "This is not deleted through the share");
   return errorAnswer(403, "It is being imported right now: try again in a moment");
 }
 

@@ -32,6 +32,7 @@ typedef struct {
   uint64_t size; /* body or file size */
   double time;
   guest_kept_t* kept; /* http_request: the kept parts of its answer */
+  guest_buffer_t* deleted; /* http_request on the first instance: what it deleted in Orthanc */
 } call_t;
 
 static int32_t run_locked(guest_t* g, call_t* call);
@@ -138,6 +139,8 @@ static int32_t dispatch(guest_t* g, call_t* call) {
       int32_t result = copy_output(g, (int32_t)Z_webdavZ_http_request(&g->module, length, g == PRIMARY, (u32)call->level),
                                    call->answer);
       if (result >= 0 && call->kept != NULL && take_kept(g, call->kept) != 0) return GUEST_FAILED;
+      if (result >= 0 && call->deleted != NULL &&
+          copy_output(g, (int32_t)Z_webdavZ_http_deleted(&g->module), call->deleted) < 0) return GUEST_FAILED;
       return result;
     }
     case CALL_HTTP_CONTINUE:
@@ -352,6 +355,22 @@ int32_t guest_filter(int32_t method, const char* uri, const char* authorization,
   return run_written(&call, &writer);
 }
 
+/* What the first instance deleted in Orthanc (answers.ts writeDeleted) reaches the other
+ * instances before the DELETE is answered: Orthanc's own Deleted events come later, from its
+ * change thread. */
+static void share_deletions(const guest_buffer_t* deleted) {
+  if (deleted->data == NULL) return;
+  wire_reader_t reader;
+  wire_init(&reader, deleted->data, deleted->size);
+  uint32_t n = wire_u32(&reader);
+  char id[256];
+  for (uint32_t i = 0; i < n && reader.ok; i++) {
+    int32_t level = wire_u8(&reader);
+    wire_string(&reader, 1, id, sizeof id);
+    for (int k = 1; reader.ok && k < guest_count; k++) queue_deletion(&guests[k], level, id);
+  }
+}
+
 int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* items, guest_buffer_t* answer) {
   size_t size = 0;
   uint8_t* input = encode_path(count, items, &size);
@@ -364,19 +383,7 @@ int32_t guest_path_call(guest_path_op_t op, uint32_t count, const char* const* i
   pthread_mutex_unlock(&g->lock);
   free(input);
   if (op == GUEST_DELETE_ITEM) {
-    /* What the primary deleted reaches the other instances before the DELETE is answered:
-     * Orthanc's own Deleted events come later, from its change thread. */
-    if (result >= 0 && deleted.data != NULL) {
-      wire_reader_t reader;
-      wire_init(&reader, deleted.data, deleted.size);
-      uint32_t n = wire_u32(&reader);
-      char id[256];
-      for (uint32_t i = 0; i < n && reader.ok; i++) {
-        int32_t level = wire_u8(&reader);
-        wire_string(&reader, 1, id, sizeof id);
-        for (int k = 1; reader.ok && k < guest_count; k++) queue_deletion(&guests[k], level, id);
-      }
-    }
+    if (result >= 0) share_deletions(&deleted);
     guest_buffer_free(&deleted);
   }
   return result;
@@ -501,10 +508,14 @@ int32_t guest_listener_settings(int isFolder, const char* configurationPath, gue
 
 int32_t guest_http_request(const uint8_t* input, size_t size, int tls, int primaryOnly, guest_buffer_t* answer,
                            guest_kept_t* kept, int* instance) {
+  guest_buffer_t deleted = {NULL, 0};
   call_t call = {.kind = CALL_HTTP, .input = input, .input_size = size, .level = tls, .answer = answer, .kept = kept};
   guest_t* g = primaryOnly || guest_count == 1 ? (pthread_mutex_lock(&PRIMARY->lock), PRIMARY) : pool_lock_any();
+  if (g == PRIMARY && guest_count > 1) call.deleted = &deleted;
   int32_t result = run(g, &call);
   pthread_mutex_unlock(&g->lock);
+  if (result >= 0) share_deletions(&deleted);
+  guest_buffer_free(&deleted);
   *instance = (int)(g - guests);
   return result;
 }

@@ -19,7 +19,7 @@ test('the module imports only the host functions of assembly/host/index.ts', () 
 test('the module exports exactly the ABI of assembly/index.ts', () => {
   const module = new WebAssembly.Module(readFileSync(WASM));
   const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
-  assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'filter_request', 'http_continue', 'http_end', 'http_kept',
+  assert.deepEqual(exports, ['configure', 'create_folder', 'delete_item', 'filter_request', 'http_continue', 'http_deleted', 'http_end', 'http_kept',
     'http_request', 'input', 'is_existing_folder', 'list_folder', 'listener_settings', 'memory', 'output_ptr', 'resource_deleted', 'retrieve_file', 'status', 'store_file', 'tick',
     'upload_check', 'upload_finish', 'upload_next', 'upload_restore', 'upload_staged', 'upload_zip_member',
     'upload_zip_member_done']);

@@ -1,10 +1,13 @@
 // Deletion through the share: what DeleteAllowed permits, what is refused whatever the flags,
-// and that exactly the named resource goes (checked in Orthanc's REST API, not in the share).
+// and that exactly the named resource goes (checked in Orthanc's REST API, not in the share),
+// on Orthanc's port and on the plugin's own listener (RFC 4918 statuses there: 404 for nothing).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Orthanc } from '../lib/orthanc.js';
+import { Orthanc, freePort } from '../lib/orthanc.js';
+import { mountDavfs, run, succeeded } from '../lib/davfs.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
@@ -40,13 +43,21 @@ async function exists(orthanc, uri) {
 
 let allowed;
 let denied;
+let allowedListener; // WebDav clients of the plugin's own listener
+let deniedListener;
 
 before(async () => {
+  const allowedPort = await freePort();
   allowed = await (await Orthanc.create(path.join(ROOT, '.test-work', 'delete-allowed'), {
     // Two module instances: what is deleted through one must be gone from the other's answers at once.
-    plugin: PLUGIN, options: { WebDavShare: { DeleteAllowed: true, ModuleInstances: 2 } },
+    plugin: PLUGIN, options: { WebDavShare: { DeleteAllowed: true, ModuleInstances: 2, Listener: { Port: allowedPort } } },
   })).start();
-  denied = await (await Orthanc.create(path.join(ROOT, '.test-work', 'delete-denied'), { plugin: PLUGIN })).start();
+  const deniedPort = await freePort();
+  denied = await (await Orthanc.create(path.join(ROOT, '.test-work', 'delete-denied'), {
+    plugin: PLUGIN, options: { WebDavShare: { Listener: { Port: deniedPort } } },
+  })).start();
+  allowedListener = new WebDav(`http://127.0.0.1:${allowedPort}`);
+  deniedListener = new WebDav(`http://127.0.0.1:${deniedPort}`);
 });
 
 after(async () => {
@@ -74,8 +85,12 @@ test('DeleteAllowed false (the default): every DELETE in the DICOM views is 403 
   for (const components of targets) {
     const answer = await dav.request('DELETE', components);
     assert.equal(answer.status, 403, components.join('/'));
+    const onListener = await deniedListener.request('DELETE', components);
+    assert.equal(onListener.status, 403, `listener: ${components.join('/')}`);
+    assert.match(await onListener.text(), /DeleteAllowed/, 'the listener says why');
   }
   assert.deepEqual(await counts(denied), before_);
+  assert.doesNotMatch((await deniedListener.request('OPTIONS', targets[1])).headers.get('allow'), /DELETE/);
 });
 
 test('the root, each view root and uploads are refused whatever the flags; the archive is unchanged', async () => {
@@ -154,4 +169,58 @@ test('real clients: rclone purge of a study folder, cadaver rm of a file', async
   execFileSync('cadaver', ['-t', `${allowed.url}/webdav/`], { input: script, timeout: 30000, env: { ...process.env, HOME: path.join(ROOT, '.test-work') } });
   assert.equal(await exists(allowed, `/instances/${file.ID}`), false);
   assert.equal((await counts(allowed)).instances, after_.instances - 1);
+});
+
+test('the listener deletes in the views as Orthanc\'s port does, with RFC 4918 statuses, and both instances forget at once', async () => {
+  const made = await load(allowed, 2, 'LSN');
+  const study = made.find((m) => m.tags.PatientID === 'LSN1' && m.tags.StudyDescription === 'Study0');
+  const folder = ['by-studies', 'LSN1 - Delete^Me1 - Study0'];
+  let before_ = await counts(allowed);
+  assert.match((await allowedListener.request('OPTIONS', folder, { folder: true })).headers.get('allow'), /DELETE/);
+  for (const root of [[], ['by-studies'], ['by-uids'], ['by-dates']]) {
+    assert.equal((await allowedListener.request('DELETE', root, { folder: true })).status, 403, `/${root.join('/')}`);
+  }
+  assert.equal((await allowedListener.request('DELETE', ['by-studies', 'LSN9 - Nobody - Study0'])).status, 404);
+  assert.equal((await allowedListener.request('DELETE', folder, { folder: true, depth: 1 })).status, 400, 'a folder goes whole or not at all');
+  assert.deepEqual(await counts(allowed), before_, 'nothing deleted by the refusals');
+
+  assert.equal((await allowedListener.request('DELETE', folder, { folder: true })).status, 204);
+  assert.equal(await exists(allowed, `/studies/${study.ParentStudy}`), false);
+  assert.deepEqual(await counts(allowed), { ...before_, studies: before_.studies - 1, series: before_.series - 2, instances: before_.instances - 4 });
+  // Reads on the listener go to either instance: every answer, right away, lacks the study.
+  for (let i = 0; i < 6; i += 1) {
+    const listing = await allowedListener.propfind(['by-studies']);
+    assert.equal(listing.status, 207);
+    assert.ok(!listing.entries.some((e) => e.name === folder[1]), `listener answer ${i} still lists the study`);
+    assert.ok(listing.entries.some((e) => e.name === 'LSN1 - Delete^Me1 - Study1'), 'the other study stays');
+  }
+  const core = await new WebDav(allowed.url).propfind(['by-studies']);
+  assert.ok(!core.entries.some((e) => e.name === folder[1]), 'Orthanc\'s port lacks it too');
+  assert.equal((await allowedListener.request('DELETE', folder, { folder: true })).status, 404, 'gone is gone');
+
+  // an instance file in by-uids
+  const one = made.find((m) => m.tags.PatientID === 'LSN0');
+  before_ = await counts(allowed);
+  assert.equal((await allowedListener.request('DELETE', ['by-uids', one.tags.StudyInstanceUID, one.tags.SeriesInstanceUID, `${one.tags.SOPInstanceUID}.dcm`])).status, 204);
+  assert.equal(await exists(allowed, `/instances/${one.ID}`), false);
+  assert.equal((await counts(allowed)).instances, before_.instances - 1);
+});
+
+test('a read-write davfs2 mount of the listener: rm -r of a study folder deletes the study, file by file then folder by folder', async () => {
+  const made = await load(allowed, 1, 'RMR');
+  const study = made.find((m) => m.tags.StudyDescription === 'Study1');
+  const other = made.find((m) => m.tags.StudyDescription === 'Study0');
+  const scratch = path.join(ROOT, '.test-work', 'delete-davfs');
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true, mode: 0o755 });
+  const mount = await mountDavfs(`${allowedListener.base}/webdav/`, scratch);
+  try {
+    const folder = path.join(mount.point, 'by-studies', 'RMR0 - Delete^Me0 - Study1');
+    succeeded(await run('ls', ['-R', folder]), 'ls -R');
+    succeeded(await run('rm', ['-r', folder], { timeout: 60000 }), 'rm -r');
+  } finally {
+    await mount.unmount();
+  }
+  assert.equal(await exists(allowed, `/studies/${study.ParentStudy}`), false);
+  assert.ok(await exists(allowed, `/studies/${other.ParentStudy}`), 'the patient\'s other study stays');
 });

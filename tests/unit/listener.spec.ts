@@ -388,8 +388,44 @@ describe("Listener: reading", () => {
     expect(ask(listener, "DELETE", "/webdav/uploads/a").status).toBe(204);
     expect(ask(listener, "PROPFIND", "/webdav/uploads/a", "0").status).toBe(404);
     expect(ask(listener, "DELETE", "/webdav/uploads").status).toBe(403, "uploads/ itself");
-    expect(ask(listener, "DELETE", "/webdav/by-uids/1.1").status).toBe(403, "studies are deleted through Orthanc's port");
+    expect(ask(listener, "DELETE", "/webdav/by-uids/1.1").status).toBe(403, "DeleteAllowed is off by default");
     expect(ask(listener, "MKCOL", "/webdav/by-uids/new").status).toBe(403);
     expect(ask(listener, "MKCOL", "/new").status).toBe(404, "outside the share");
+  });
+
+  it("deletes in the DICOM views only with DeleteAllowed, says what went, and refuses the views' own folders", () => {
+    const orthanc = smallOrthanc();
+    orthanc.deletable.add("/studies/s1");
+    const config = readConfiguration("{\"WebDavShare\":{\"DeleteAllowed\":true}}").config;
+    const listener = new Listener(new Share(config, orthanc), config.login, config.maxInfinityEntries);
+    expect(header(ask(listener, "OPTIONS", "/webdav/by-studies/P1%20-%20N%20-%20One/"), "Allow").includes("DELETE")).toBe(true);
+    expect(header(ask(listener, "OPTIONS", "/webdav/by-studies/"), "Allow").includes("DELETE")).toBe(false, "a view's own folder");
+    expect(<i32>ask(listener, "DELETE", "/webdav/by-studies/P1%20-%20N%20-%20One/", "", false).kind).toBe(<i32>BodyKind.Primary,
+      "the first instance deletes, and tells the others");
+    expect(ask(listener, "DELETE", "/webdav/by-studies/P1%20-%20N%20-%20One/", "1").status).toBe(400, "a folder goes whole");
+    expect(ask(listener, "DELETE", "/webdav/by-studies").status).toBe(403);
+    expect(ask(listener, "DELETE", "/webdav/by-studies/Nobody").status).toBe(404);
+    expect(orthanc.deletes.length).toBe(0, "nothing asked of Orthanc yet");
+    const removed = ask(listener, "DELETE", "/webdav/by-studies/P1%20-%20N%20-%20One/");
+    expect(removed.status).toBe(204);
+    expect(orthanc.deletes).toStrictEqual(["/studies/s1"]);
+    expect(removed.deleted.length).toBe(1);
+    expect(removed.deleted[0].id).toBe("s1");
+    expect(ask(listener, "PROPFIND", "/webdav/by-studies/P1%20-%20N%20-%20One/", "0").status).toBe(404);
+    const refused = ask(listener, "DELETE", "/webdav/by-studies/P1%20-%20N%20-%20Two");
+    expect(refused.status).toBe(500, "Orthanc refused it");
+    expect(refused.deleted.length).toBe(0);
+  });
+
+  it("refuses a DELETE in the views to a user without the delete right, before asking Orthanc", () => {
+    const orthanc = smallOrthanc();
+    orthanc.deletable.add("/studies/s1");
+    const config = readConfiguration("{\"AuthenticationEnabled\":true,\"RegisteredUsers\":{\"ann\":\"secret\"}," +
+      "\"WebDavShare\":{\"DeleteAllowed\":true,\"AccessRules\":{\"Users\":{\"ann\":{\"See\":\"Everything\",\"May\":[\"read\"]}}}}}").config;
+    const listener = new Listener(new Share(config, orthanc), config.login, config.maxInfinityEntries);
+    const answer = ask(listener, "DELETE", "/webdav/by-studies/P1%20-%20N%20-%20One/", "", true, "127.0.0.1", "Basic YW5uOnNlY3JldA==");
+    expect(answer.status).toBe(403);
+    expect(text(answer).includes("may not delete")).toBe(true);
+    expect(orthanc.deletes.length).toBe(0);
   });
 });
