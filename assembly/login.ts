@@ -98,14 +98,18 @@ export class Login {
     const token = value.substring(6).trim();
     if (!isBase64(token)) return "";
     const decoded = String.UTF8.decode(decodeBase64(token).buffer);
-    const colon = decoded.indexOf(":");
-    if (colon <= 0) return "";
-    const user = decoded.substring(0, colon);
-    const given = Uint8Array.wrap(String.UTF8.encode(decoded.substring(colon + 1)));
-    const known = this.passwords.has(user);
-    // an unknown user costs the same comparison as a known one
-    const expected = known ? this.passwords.get(user) : this.unknownUser;
-    return constantTimeEqual(given, expected) && known ? user : "";
+    // Orthanc matches the whole "user:password", so a name may hold ":" ("neuro:ops"): every
+    // colon is a possible end of the name, and each is compared (an unknown user costs the same
+    // comparison as a known one).
+    let proved = "";
+    for (let colon = decoded.indexOf(":", 1); colon > 0; colon = decoded.indexOf(":", colon + 1)) {
+      const user = decoded.substring(0, colon);
+      const given = Uint8Array.wrap(String.UTF8.encode(decoded.substring(colon + 1)));
+      const known = this.passwords.has(user);
+      const expected = known ? this.passwords.get(user) : this.unknownUser;
+      if (constantTimeEqual(given, expected) && known && proved.length == 0) proved = user;
+    }
+    return proved;
   }
 
   /** A failed login from `address`: how long to wait before answering it. */

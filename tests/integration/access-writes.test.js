@@ -3,12 +3,13 @@
 // sees; an upload never joins a hidden study or patient; a user whose name holds ":" is that
 // user; the status route shows others' rules only to unrestricted users; an identity never
 // outlives its request (a request with a plugin-issued token, which skips every filter, on the
-// thread of the one before); names that are not UTF-8 are refused.
+// thread of the one before); names that are not UTF-8 are refused. Deletes and the ":" name are
+// tried on the share's own listener as well.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { Orthanc, basicAuthorization } from '../lib/orthanc.js';
+import { Orthanc, basicAuthorization, freePort } from '../lib/orthanc.js';
 import { WebDav } from '../lib/webdav.js';
 import { makeInstance, newUid } from '../lib/dicom.js';
 import { PLUGIN, ROOT } from '../../scripts/build.js';
@@ -26,8 +27,9 @@ const RULES = {
 };
 
 let orthanc;
+let listenerUrl; // the share's own listener: the same rules hold there
 const studies = {}; // key -> { uid, id, patientId }
-const dav = (user) => new WebDav(orthanc.url, '/webdav', { Authorization: basicAuthorization(user, PASSWORDS[user]) });
+const dav = (user, door = orthanc.url) => new WebDav(door, '/webdav', { Authorization: basicAuthorization(user, PASSWORDS[user]) });
 
 async function addStudy(key, tags) {
   const uid = newUid();
@@ -45,6 +47,8 @@ function buildTokenPlugin() {
 }
 
 before(async () => {
+  const listenerPort = await freePort();
+  listenerUrl = `http://127.0.0.1:${listenerPort}`;
   orthanc = await (await Orthanc.create(path.join(ROOT, '.test-work', 'access-writes'), {
     plugin: PLUGIN,
     restUser: 'admin',
@@ -55,7 +59,7 @@ before(async () => {
       // One HTTP thread and no keep-alive: every request runs on the thread of the one before.
       HttpThreadsCount: 1,
       KeepAlive: false,
-      WebDavShare: { DeleteAllowed: true, AccessRules: RULES, ImportedLingerSeconds: 1 },
+      WebDavShare: { DeleteAllowed: true, AccessRules: RULES, ImportedLingerSeconds: 1, Listener: { Port: listenerPort } },
     },
   })).start();
   // Patient P1 is shared by the two departments; P3 is Oncology's alone.
@@ -119,10 +123,39 @@ test('deleting a patient folder deletes only the studies its user sees; the pati
   assert.deepEqual((await dav('neuro').propfind(['by-studies'])).entries.map((e) => e.name), ['P1 - Shared^Ann - MRI']);
 });
 
+test('on the listener, a delete reaches only what its user sees and may delete: hidden studies are 404, read-only users 403', async () => {
+  await addStudy('cardio7', { PatientID: 'P7', PatientName: 'Both^Bob', InstitutionName: 'Cardio East', StudyDescription: 'Holter' });
+  await addStudy('neuro7', { PatientID: 'P7', PatientName: 'Both^Bob', InstitutionName: 'Neuro West', StudyDescription: 'EEG' });
+  const cardio = dav('cardio', listenerUrl);
+  const before_ = (await orthanc.rest('GET', '/studies')).length;
+  // another department's study, by its UID and by the name its own users see: as if it did not exist
+  assert.equal((await cardio.request('DELETE', ['by-uids', studies.neuro7.uid], { folder: true })).status, 404);
+  assert.equal((await cardio.request('DELETE', ['by-studies', 'P7 - Both^Bob - EEG'], { folder: true })).status, 404);
+  assert.equal((await cardio.request('DELETE', ['by-uids', studies.pet.uid, 'study.json'])).status, 404);
+  // a user who sees the study but may only read
+  const ops = await dav('neuro:ops', listenerUrl).request('DELETE', ['by-uids', studies.pet.uid], { folder: true });
+  assert.equal(ops.status, 403);
+  assert.match(await ops.text(), /may not delete/);
+  assert.equal((await orthanc.rest('GET', '/studies')).length, before_, 'nothing deleted by the refusals');
+  // the shared patient's folder deletes what neuro sees of it, through the listener
+  const neuro = dav('neuro', listenerUrl);
+  assert.equal((await neuro.request('DELETE', ['by-patients', 'P7 - Both^Bob'], { folder: true })).status, 204);
+  assert.equal(await studyExists('neuro7'), false);
+  assert.equal(await studyExists('cardio7'), true, 'the other department\'s study of that patient stays');
+  assert.equal(await studyExists('pet'), true);
+  const left = (await cardio.propfind(['by-patients', 'P7 - Both^Bob'])).entries.map((e) => e.name);
+  assert.equal(left.length, 1, left.join(', '));
+  assert.match(left[0], /Holter$/);
+});
+
 test('a user whose name holds ":" has the rules of that name, not of the name before the colon', async () => {
   const names = (await dav('neuro:ops').propfind(['by-studies'])).entries.map((e) => e.name);
   assert.deepEqual(names, ['P3 - Hidden^Rita - PET secret'], 'neuro:ops sees Oncology, not what neuro sees');
   assert.equal((await dav('neuro:ops').request('PUT', ['uploads', 'x.dcm'], { body: 'x' })).status, 403, 'and may not upload as neuro may');
+  // the listener logs the name in whole too (it once split at the first colon: 401)
+  const onListener = await dav('neuro:ops', listenerUrl).propfind(['by-studies']);
+  assert.equal(onListener.status, 207);
+  assert.deepEqual(onListener.entries.map((e) => e.name), ['P3 - Hidden^Rita - PET secret']);
 });
 
 test('the status route shows other users\' rules only to unrestricted users', async () => {

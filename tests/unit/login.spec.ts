@@ -41,6 +41,12 @@ describe("login: Orthanc's rules on the listener", () => {
     expect(l.userOf("Basic YWxpY2U")).toBe("", "not a multiple of 4");
     expect(l.userOf("Basic " + "QQ==QQ==")).toBe("", "padding inside");
   });
+  it("takes a name holding \":\" whole, as Orthanc does (it matches user:password entire)", () => {
+    const l = login("{\"AuthenticationEnabled\":true,\"RegisteredUsers\":{\"neuro\":\"pw:x\",\"neuro:ops\":\"ops-pw\"}}");
+    expect(l.userOf("Basic bmV1cm86b3BzOm9wcy1wdw==")).toBe("neuro:ops", "neuro:ops with ops-pw");
+    expect(l.userOf("Basic bmV1cm86cHc6eA==")).toBe("neuro", "neuro with pw:x");
+    expect(l.userOf("Basic bmV1cm86b3BzOng=")).toBe("", "neither neuro:ops with x nor neuro with ops:x");
+  });
   it("answers failed logins from one address more and more slowly, and forgets them", () => {
     const l = login("{}");
     expect(l.failed("10.0.0.9", 0)).toBe(200);
