@@ -248,7 +248,7 @@ function runLoad(builtin, plugin, listenerRoot, folders, files) {
   // after 30 s) whose work would go on during whatever runs next.
   return benchLoad([
     { name: 'plugin', root: `${plugin.url}${SHARE_ROOT}`, orthanc: plugin },
-    { name: 'listener', root: `${listenerRoot}${SHARE_ROOT}`, orthanc: plugin, readOnly: true },
+    { name: 'listener', root: `${listenerRoot}${SHARE_ROOT}`, orthanc: plugin },
     { name: 'builtin', root: `${builtin.url}${SHARE_ROOT}`, orthanc: builtin },
   ].filter((t) => !only || only === t.name), folders, files, log);
 }
