@@ -91,7 +91,6 @@ export enum MoveOutcome {
   Missing, // 404: nothing at the source
   NoParent, // 409: the destination's folder does not exist
   Exists, // 412: something is at the destination and overwrite was not allowed
-  Busy, // 423: the source, or something in it, is being imported right now
 }
 
 export abstract class ResourceTree {

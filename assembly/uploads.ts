@@ -548,7 +548,8 @@ export class Uploads {
     if (isWithin(to, from)) return MoveOutcome.Refused; // onto or into itself (RFC 4918 9.9.4: 403)
     const parent = this.find(to.slice(0, to.length - 1), owner);
     if (parent === null || !parent.isFolder) return MoveOutcome.NoParent;
-    if (isBusy(entry)) return MoveOutcome.Busy;
+    // even while it is being checked or imported: the worker finds it by its staging id, and
+    // its fate (a report beside it, a lingering name) follows it to its new place
     const name = to[to.length - 1];
     const existing = parent.children.has(name) ? parent.children.get(name) : null;
     if (existing !== null) {
@@ -577,7 +578,9 @@ export class Uploads {
     if (isWithin(to, from)) return new Copied(MoveOutcome.Refused);
     const parent = this.find(to.slice(0, to.length - 1), owner);
     if (parent === null || !parent.isFolder) return new Copied(MoveOutcome.NoParent);
-    if (isBusy(entry)) return new Copied(MoveOutcome.Busy);
+    // even while it is being checked or imported: its staged bytes stay until its fate is
+    // known, and after (lingering); if they went meanwhile (it became a report), the shim's
+    // copy fails and the COPY is 500 with the reason
     const name = to[to.length - 1];
     const existing = parent.children.has(name) ? parent.children.get(name) : null;
     if (existing !== null) {
@@ -652,14 +655,6 @@ export class Uploads {
       }
     }
   }
-}
-
-/** Whether an entry, or anything in it, is being checked or imported. */
-function isBusy(entry: UploadEntry): bool {
-  if (entry.running) return true;
-  const children = entry.children.values();
-  for (let i = 0; i < children.length; i++) if (isBusy(children[i])) return true;
-  return false;
 }
 
 /** Whether `path` is `folder` or below it. */

@@ -158,14 +158,13 @@ function transferAnswer(outcome: MoveOutcome, verb: string): HttpAnswer {
     case MoveOutcome.Missing: return errorAnswer(404, "Not found");
     case MoveOutcome.NoParent: return errorAnswer(409, "The destination's folder does not exist");
     case MoveOutcome.Exists: return errorAnswer(412, "Something is at the destination and Overwrite is F");
-    case MoveOutcome.Busy: return errorAnswer(423, "It, or something in it, is being imported right now");
   }
   return errorAnswer(403, "This cannot be " + verb + " there (onto or into itself, or a name this share does not accept)");
 }
 
 /**
  * RFC 4918 9.9 within uploads/: 201, or 204 when something was replaced; 412 when it is there
- * and Overwrite is F; 409 without the destination's folder; 423 while an import runs in it;
+ * and Overwrite is F; 409 without the destination's folder;
  * 502 for a Destination on another server (9.9.4); 403 into the views or onto itself.
  */
 export function move(request: HttpRequest, shared: Request, config: Config, writer: Writer): HttpAnswer {

@@ -1,4 +1,6 @@
 import { Uploads, StoreAction, EntryKind, isNewer, isSystemJunk, isAcceptableName } from "../../assembly/uploads";
+import { MoveOutcome } from "../../assembly/resources";
+import { JobOutcome } from "../../assembly/codes";
 import { INVALID_COMPONENT, isValidUtf8 } from "../../assembly/wire";
 
 function uploads(): Uploads {
@@ -15,6 +17,23 @@ describe("Uploads", () => {
     u.staged(decision.stagingId, true);
     expect(u.nextJob()!.stagingId).toBe(decision.stagingId);
     expect(u.pending).toBe(1);
+  });
+  it("moves and copies a file while it is being checked: the copy names the source's bytes, the moved file's fate follows it", () => {
+    const u = uploads();
+    const decision = u.store(["uploads", "src", "a.dcm"], 10, "20240101T000000", 0);
+    u.staged(decision.stagingId, true);
+    const job = u.nextJob()!;
+    expect(job.running).toBe(true);
+    expect(u.find(["uploads", "dst"])).toBeNull();
+    const copied = u.copy(["uploads", "src"], ["uploads", "dst"], false, true, "20240101T000000", 0);
+    expect(<i32>copied.outcome).toBe(<i32>MoveOutcome.Moved, "a COPY is not refused because an import runs in it");
+    expect(copied.copies.length).toBe(1);
+    expect(copied.copies[0].source).toBe(decision.stagingId);
+    expect(copied.copies[0].target).not.toBe(decision.stagingId);
+    expect(<i32>u.move(["uploads", "src"], ["uploads", "moved"], false, 0)).toBe(<i32>MoveOutcome.Moved);
+    u.finish(decision.stagingId, JobOutcome.Imported, "", 1);
+    expect(<i32>u.find(["uploads", "moved", "a.dcm"])!.kind).toBe(<i32>EntryKind.Imported);
+    expect(u.find(["uploads", "src"])).toBeNull();
   });
   it("refuses paths outside uploads/ and bad names, accepts and drops junk", () => {
     const u = uploads();
