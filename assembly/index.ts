@@ -93,6 +93,20 @@ const LISTENER_MAX_BODY = 1 << 20; // a PROPFIND body; beyond, 413
 const LISTENER_CONNECTIONS = 256;
 const LISTENER_CONNECTIONS_PER_ADDRESS = 64;
 const LISTENER_TIMEOUT_SECONDS = 60;
+/**
+ * A PUT body up to this size is held in memory, then written into the staging log's shared
+ * segment (one descriptor, syncs shared with concurrent uploads); a larger one streams into a
+ * segment of its own. With 256 connections, small bodies hold 256 MB at worst.
+ */
+const LISTENER_SMALL_UPLOAD = 1 << 20;
+/**
+ * What the shim keeps between sends (plugin-shim/byte_cache.c): instance files read in ranges
+ * and kept listings' responses, each up to this long after its last use, within this many MiB.
+ * 10 s covers a client reading a file in ranges, or listing the same folder again; 512 MiB
+ * holds a dozen large multi-frame instances.
+ */
+const LISTENER_KEEP_SECONDS = 10;
+const LISTENER_KEEP_MEBIBYTES = 512;
 
 /**
  * Input: u8 whether Orthanc was started with a folder (else a file), then that path, as the
@@ -116,6 +130,9 @@ export function listener_settings(length: i32): i32 {
   output.u32(LISTENER_CONNECTIONS);
   output.u32(LISTENER_CONNECTIONS_PER_ADDRESS);
   output.u32(LISTENER_TIMEOUT_SECONDS);
+  output.u32(LISTENER_SMALL_UPLOAD);
+  output.u32(LISTENER_KEEP_SECONDS);
+  output.u32(LISTENER_KEEP_MEBIBYTES);
   return output.length;
 }
 

@@ -1,6 +1,6 @@
 /* See byte_cache.h. A handful of slots under one mutex; an entry is kept while it is sent and
- * KEEP_SECONDS after its last use, within MAX_KEPT_BYTES in all (the least recently used goes
- * first). Keys say what the bytes are and are never reused for other bytes: an instance's
+ * keep_seconds_ after its last use, within max_kept_bytes_ in all (the least recently used goes
+ * first; both bounds are the module's, byte_cache_configure). Keys say what the bytes are and are never reused for other bytes: an instance's
  * id with its length from the module's catalog (a file replaced meanwhile is not served from
  * here past KEEP_SECONDS, and never with another length), a module instance's kept part id. */
 #include "byte_cache.h"
@@ -11,8 +11,10 @@
 #include <time.h>
 
 #define SLOTS 16
-#define KEEP_SECONDS 10.0
-#define MAX_KEPT_BYTES ((uint64_t)512 << 20)
+
+/* Set once, before the listener starts (nothing is kept before): byte_cache_configure. */
+static double keep_seconds_ = 0;
+static uint64_t max_kept_bytes_ = 0;
 
 struct byte_entry {
   char key[112];
@@ -51,7 +53,7 @@ static int make_room(uint64_t needed, double now) {
         if (free_slot < 0) free_slot = i;
         continue;
       }
-      if (e->users == 0 && now - e->last_used > KEEP_SECONDS) {
+      if (e->users == 0 && now - e->last_used > keep_seconds_) {
         free_entry(e);
         slots_[i] = NULL;
         if (free_slot < 0) free_slot = i;
@@ -60,11 +62,18 @@ static int make_room(uint64_t needed, double now) {
       kept += e->size;
       if (e->users == 0 && (oldest < 0 || e->last_used < slots_[oldest]->last_used)) oldest = i;
     }
-    if (free_slot >= 0 && kept + needed <= MAX_KEPT_BYTES) return free_slot;
+    if (free_slot >= 0 && kept + needed <= max_kept_bytes_) return free_slot;
     if (oldest < 0) return -1; /* everything kept is being sent */
     free_entry(slots_[oldest]);
     slots_[oldest] = NULL;
   }
+}
+
+void byte_cache_configure(double keepSeconds, uint64_t maxBytes) {
+  pthread_mutex_lock(&lock_);
+  keep_seconds_ = keepSeconds;
+  max_kept_bytes_ = maxBytes;
+  pthread_mutex_unlock(&lock_);
 }
 
 byte_entry_t* byte_cache_find(const char* key, uint64_t size) {
@@ -72,7 +81,7 @@ byte_entry_t* byte_cache_find(const char* key, uint64_t size) {
   pthread_mutex_lock(&lock_);
   for (int i = 0; i < SLOTS; i++) {
     byte_entry_t* e = slots_[i];
-    if (e != NULL && e->size == size && strcmp(e->key, key) == 0 && now - e->last_used <= KEEP_SECONDS) {
+    if (e != NULL && e->size == size && strcmp(e->key, key) == 0 && now - e->last_used <= keep_seconds_) {
       e->users++;
       e->last_used = now;
       pthread_mutex_unlock(&lock_);
@@ -97,7 +106,7 @@ byte_entry_t* byte_cache_add(const char* key, const uint8_t* data, uint64_t size
   entry->owner = owner;
   entry->users = 1;
   entry->last_used = now_seconds();
-  if (keep && size <= MAX_KEPT_BYTES) {
+  if (keep && size <= max_kept_bytes_) {
     pthread_mutex_lock(&lock_);
     int slot = make_room(size, entry->last_used);
     if (slot >= 0) {

@@ -10,6 +10,10 @@
 
 typedef struct byte_entry byte_entry_t;
 
+/* How long an entry is kept after its last use, and how many bytes are kept in all (the
+ * module's bounds, index.ts listener_settings). Until then nothing is kept. */
+void byte_cache_configure(double keepSeconds, uint64_t maxBytes);
+
 /* The entry kept under `key` with `size` bytes, acquired; NULL when there is none. */
 byte_entry_t* byte_cache_find(const char* key, uint64_t size);
 

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "listener.h"
 
+#include "byte_cache.h"
 #include "codes.h"
 #include "guest.h"
 #include "ingest.h"
@@ -121,10 +122,9 @@ static void log_line(int level, const char* text) {
 /* ---- one request ---- */
 
 /* A PUT body up to this size is held in memory and then written into the staging log's shared
- * segment (one descriptor, syncs shared with concurrent uploads); a larger one streams into a
- * segment of its own (staging.h). With 256 connections at most, small bodies hold 256 MB at
- * worst. */
-#define SMALL_UPLOAD ((uint64_t)1 << 20)
+ * segment; a larger one streams into a segment of its own (staging.h). The module's bound
+ * (index.ts listener_settings). */
+static uint64_t small_upload_ = 0;
 
 typedef struct {
   wire_writer_t headers; /* u32 count is patched in at the end */
@@ -504,7 +504,7 @@ static int begin_put(struct MHD_Connection* connection, request_t* request, cons
   request->receiving = 1;
   if (!reader.ok) {
     request->upload_failed = 2;
-  } else if (request->upload_expected <= SMALL_UPLOAD) {
+  } else if (request->upload_expected <= small_upload_) {
     request->small = malloc(request->upload_expected > 0 ? request->upload_expected : 1);
     request->record = malloc(recordSize > 0 ? recordSize : 1);
     if (request->small == NULL || request->record == NULL) request->upload_failed = 2;
@@ -681,9 +681,13 @@ void listener_start(void) {
   uint32_t connections = wire_u32(&reader);
   uint32_t perAddress = wire_u32(&reader);
   uint32_t timeout = wire_u32(&reader);
+  small_upload_ = wire_u32(&reader);
+  uint32_t keepSeconds = wire_u32(&reader);
+  uint32_t keepMebibytes = wire_u32(&reader);
   int ok = reader.ok;
   guest_buffer_free(&answer);
   if (!ok || port == 0) return;
+  byte_cache_configure((double)keepSeconds, (uint64_t)keepMebibytes << 20);
   char line[PATH_MAX + 300];
   if (load_library() != 0) {
     log_line(ORTHANC_LOG_ERROR, "WebDAV plugin: WebDavShare.Listener.Port is set but " LIBRARY " cannot be loaded: install Debian's "
