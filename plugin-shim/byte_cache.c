@@ -1,8 +1,9 @@
 /* See byte_cache.h. A handful of slots under one mutex; an entry is kept while it is sent and
- * keep_seconds_ after its last use, within max_kept_bytes_ in all (the least recently used goes
- * first; both bounds are the module's, byte_cache_configure). Keys say what the bytes are and are never reused for other bytes: an instance's
- * id with its length from the module's catalog (a file replaced meanwhile is not served from
- * here past KEEP_SECONDS, and never with another length), a module instance's kept part id. */
+ * keep_seconds_ after its last use, within max_kept_bytes_ in all (the least recently used
+ * goes first; both bounds are the module's, byte_cache_configure). Keys say what the bytes are
+ * and are never reused for other bytes: an instance's id with its length from the module's
+ * catalog (a file replaced meanwhile is not served from here past keep_seconds_, and never
+ * with another length), a module instance's kept part id. */
 #include "byte_cache.h"
 
 #include <pthread.h>
