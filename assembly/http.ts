@@ -35,6 +35,8 @@ export class HttpAnswer {
   source: string = "";
   offset: u64 = 0;
   total: u64 = 0;
+  /** Instance: the shim keeps the file's bytes a while (a part was asked: the next part comes soon). */
+  keep: bool = false;
   stream: u32 = 0;
   /** Copy: the staged bytes the shim writes again (source, target, record; resources.ts StagedCopy). */
   copies: Array<StagedCopy> = new Array<StagedCopy>();

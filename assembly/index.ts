@@ -143,8 +143,8 @@ export function listener_settings(length: i32): i32 {
  * headers, the body. `primary`: this is the first module instance (the only one with uploads/). Output: u16
  * status, u32 delay (ms), u8 BodyKind, u64 length (u64 max: streamed), u32 stream id, u32
  * header count and the u32-prefixed names and values, then by kind: a u32 count of parts
- * (writeBodyPart: Inline), the bytes (the first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file
- * (Instance, Staged), or u32-prefixed staging id, u64 length of the body, then the record
+ * (writeBodyPart: Inline), the bytes (the first chunk of Stream), or u32-prefixed source id, u64 offset, u64 size of the whole file,
+ * u8 keep (Instance, Staged), or u32-prefixed staging id, u64 length of the body, then the record
  * (Receive), or a u32 count of u32-prefixed source, target and record (Copy). Returns the output's length.
  */
 export function http_request(length: i32, primary: i32, tls: i32): i32 {
@@ -186,6 +186,7 @@ function writeHttpAnswer(answer: HttpAnswer): i32 {
     output.longBytes(String.UTF8.encode(answer.source));
     output.u64(answer.offset);
     output.u64(answer.total);
+    output.u8(answer.keep ? 1 : 0);
   } else if (answer.kind == BodyKind.Copy) {
     output.u32(<u32>answer.copies.length);
     for (let i = 0; i < answer.copies.length; i++) {

@@ -367,6 +367,9 @@ export class Listener {
       answer.source = String.UTF8.decode(opened.body);
       answer.offset = range.start;
       answer.total = size;
+      // a client reading a file in parts (Finder, rclone, viewers) asks for the next part soon:
+      // the shim keeps the file a few seconds rather than have Orthanc read it for every part
+      answer.keep = range.kind == RangeKind.Part;
     }
     return answer;
   }

@@ -250,11 +250,9 @@ static enum MHD_Result answer_empty(struct MHD_Connection* connection, unsigned 
 }
 
 /* The file bytes an answer names, from Orthanc or the staging directory; 0, or -1 when gone. */
-static int open_file(body_t* body, uint8_t kind, const char* source, uint64_t total) {
+static int open_file(body_t* body, uint8_t kind, const char* source, uint64_t total, int keep) {
   if (kind == WEBDAV_BODY_KIND_INSTANCE) {
-    /* a part of the file: the client is likely to ask for the next part soon (instance_cache.h) */
-    int partial = body->start > 0 || body->length < total;
-    body->file = instance_file_open(source, total, partial);
+    body->file = instance_file_open(source, total, keep); /* kept when the module says (instance_cache.h) */
     if (body->file == NULL) return -1;
     body->bytes = byte_entry_data(body->file);
     return 0;
@@ -333,8 +331,9 @@ static enum MHD_Result send_answer(struct MHD_Connection* connection, guest_buff
     wire_string(&reader, 4, source, sizeof source);
     body->start = wire_u64(&reader);
     uint64_t total = wire_u64(&reader);
+    int keep = wire_u8(&reader);
     body->length = length;
-    if (!reader.ok || open_file(body, kind, source, total) != 0 || body->start + length > total) {
+    if (!reader.ok || open_file(body, kind, source, total, keep) != 0 || body->start + length > total) {
       free_body(body);
       return answer_text(connection, 404, "Not found (deleted or changed meanwhile)\n");
     }

@@ -215,8 +215,10 @@ describe("Listener: reading", () => {
     expect(whole.kind).toBe(BodyKind.Instance);
     expect(whole.source).toBe("i1");
     expect(whole.total).toBe(1234);
+    expect(whole.keep).toBe(false, "a whole file is not kept by the shim");
     const part = ask(listener, "GET", path, "", true, "127.0.0.1", "", "bytes=1000-");
     expect(part.status).toBe(206);
+    expect(part.keep).toBe(true, "a part is: the next part comes soon");
     expect(part.offset).toBe(1000);
     expect(part.length).toBe(234);
     expect(header(part, "Content-Range")).toBe("bytes 1000-1233/1234");
