@@ -289,11 +289,28 @@ async function measure(builtin, plugin, manifest, listenerPort) {
     const folder = c.method === 'PROPFIND' ? components : components.slice(0, -1);
     if (!folderKeys.has(pathKey(folder))) throw new Error(`${c.name}: ${pathKey(folder)} is not in the plugin's share`);
   }
-  log(`requests (${REPS} each, alternating built-in, plugin, floor, listener):`);
-  const requests = (await alternate(cases, targets, REPS, log)).map((r, i) => ({ ...r, method: cases[i].method }));
+  // The static reference in the table too: a plain server sending the listener's own answers
+  // (bench/static-server.js), alternating with the others, tells what the listener's ratio to
+  // the floor can be at best on this machine and client.
+  const propfindCases = cases.filter((c) => c.method === 'PROPFIND');
+  const staticDirectory = path.join(BENCH_DIR, 'run', 'static-table');
+  const staticTarget = await startStaticPeer(staticDirectory,
+    propfindCases.map((c) => davUrl(listenerTarget.root, c.path(0))), SHARE_ROOT);
+  let requests;
+  try {
+    log(`requests (${REPS} each, alternating built-in, plugin, floor, listener, and the static reference on PROPFIND):`);
+    requests = (await alternate(cases, [...targets, { name: 'static', root: staticTarget.root, propfindOnly: true }], REPS, log))
+      .map((r, i) => ({ ...r, method: cases[i].method }));
+  } finally {
+    await staticTarget.stop();
+    rmSync(staticDirectory, { recursive: true, force: true });
+  }
+  for (const r of requests.filter((q) => q.medians.static !== undefined)) {
+    log(`  ${r.name}: static / floor ${(r.medians.static / r.medians.floor).toFixed(2)}, listener / static ${(r.medians.listener / r.medians.static).toFixed(2)}`);
+  }
 
   log(`plugin: module memory ${await moduleMemory()} after the requests`);
-  const peer = await measurePeer(cases.filter((c) => c.method === 'PROPFIND'), listenerTarget);
+  const peer = await measurePeer(propfindCases, listenerTarget);
   log(`walks (${WALKS} rounds: the sample on all three, then full walks of plugin and floor):`);
   const walks = { sample: { builtin: [], plugin: [], floor: [], listener: [] }, full: { plugin: [], floor: [], listener: [] } };
   const orders = permutations(targets);
