@@ -212,12 +212,13 @@ function writeHttpAnswer(answer: HttpAnswer): i32 {
 function writeBodyPart(part: BodyPart): void {
   if (part.keptId == 0) {
     output.u8(0);
-    output.longBytes(part.bytes);
+    output.u32(<u32>part.size);
+    output.raw(changetype<usize>(part.bytes), part.size);
     return;
   }
   output.u8(1);
   output.u32(part.keptId);
-  output.u32(<u32>part.bytes.byteLength);
+  output.u32(<u32>part.size);
   keptParts.push(part);
 }
 
@@ -233,7 +234,7 @@ export function http_kept(): i32 {
   for (let i = 0; i < keptParts.length; i++) {
     output.u32(keptParts[i].keptId);
     output.u32(<u32>changetype<usize>(keptParts[i].bytes));
-    output.u32(<u32>keptParts[i].bytes.byteLength);
+    output.u32(<u32>keptParts[i].size);
   }
   keptParts.length = 0;
   return output.length;

@@ -256,7 +256,7 @@ export class Listener {
       const answer = xmlAnswer(207, out.detach());
       answer.parts.push(responses);
       answer.parts.push(new BodyPart(MULTISTATUS_END_BYTES));
-      answer.length += <u64>responses.bytes.byteLength + <u64>MULTISTATUS_END_BYTES.byteLength;
+      answer.length += <u64>responses.size + <u64>MULTISTATUS_END_BYTES.byteLength;
       return answer;
     }
     if (listing !== null) {

@@ -34,7 +34,12 @@ export class Resource {
  * copied out of module memory once, not per request (index.ts http_kept, docs/listener.md "Speed").
  */
 export class BodyPart {
-  constructor(public bytes: ArrayBuffer, public keptId: u32 = 0) {}
+  /** `length`: how much of `bytes` is the part (-1: all; a reused buffer is longer). */
+  constructor(public bytes: ArrayBuffer, public keptId: u32 = 0, public length: i32 = -1) {}
+
+  get size(): i32 {
+    return this.length < 0 ? this.bytes.byteLength : this.length;
+  }
 }
 
 let lastKeptId: u32 = 0;

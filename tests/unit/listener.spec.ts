@@ -25,7 +25,7 @@ function ask(listener: Listener, method: string, target: string, depth: string =
 function text(answer: HttpAnswer): string {
   const body = answer.body;
   let whole = body === null ? "" : String.UTF8.decode(body);
-  for (let i = 0; i < answer.parts.length; i++) whole += String.UTF8.decode(answer.parts[i].bytes);
+  for (let i = 0; i < answer.parts.length; i++) whole += String.UTF8.decode(answer.parts[i].bytes.slice(0, answer.parts[i].size));
   return whole;
 }
 
