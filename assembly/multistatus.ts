@@ -212,6 +212,12 @@ const SIZING_ENTRIES = 32;
 let scratch = new ByteWriter(SIZING_ENTRIES * 1024);
 const SCRATCH_KEPT_BYTES = 1 << 22;
 
+function emptyScratch(): ByteWriter {
+  if (scratch.buffer.byteLength > SCRATCH_KEPT_BYTES) scratch = new ByteWriter(SIZING_ENTRIES * 1024);
+  scratch.reset();
+  return scratch;
+}
+
 /**
  * The <D:response> elements of a listing's entries, children of the folder at `folderHref`.
  * A kept listing keeps them for the last href and propfind asked (clients ask one shape), so
@@ -226,9 +232,7 @@ export function childResponses(listing: Listing, folderHref: string, propfind: P
   const kept = listing.responses;
   if (keep && kept !== null && key == listing.responsesKey) return kept;
   const count = listing.entries.length;
-  if (scratch.buffer.byteLength > SCRATCH_KEPT_BYTES) scratch = new ByteWriter(SIZING_ENTRIES * 1024);
-  scratch.reset();
-  const writer = new MultistatusWriter(keep ? new ByteWriter(SIZING_ENTRIES * 1024) : scratch, propfind);
+  const writer = new MultistatusWriter(keep ? new ByteWriter(SIZING_ENTRIES * 1024) : emptyScratch(), propfind);
   writer.availableBytes = availableBytes;
   for (let i = 0; i < count; i++) {
     // the first entries tell the size of the rest: room for all of it at once, plus a margin

@@ -97,8 +97,9 @@ export function remove(request: HttpRequest, shared: Request, writer: Writer, em
     answer.deleted = removal.deleted;
     return answer;
   }
-  if (inViews) return errorAnswer(403, "This is not deleted through the share");
-  return errorAnswer(403, "It is being imported right now: try again in a moment");
+  // refused by the tree after the refusals above (uploads/ refuses only itself, which
+  // writeRefusal names first): a view's own folder, reached another way
+  return errorAnswer(403, "This is not deleted through the share");
 }
 
 /** The authority of an absolute URI ("" for a path), lower-cased. */

@@ -8,8 +8,6 @@
 // Reports per target and request type: count, p50 and p99 latency, failures (any status other
 // than 207 / 200 / 201, or a network error), and throughput; then waits until Orthanc counts
 // every uploaded instance.
-// A target marked readOnly sends a GET where the mix says PUT (none is, since the listener takes
-// writes: issue 12).
 // Environment: BENCH_LOAD_SECONDS (60; 0 skips the case), BENCH_LOAD_CLIENTS (32).
 import { davUrl } from './dav.js';
 import { prng } from './archive.js';
@@ -37,7 +35,7 @@ async function loadOne(target, folders, files, seconds, clients, random) {
   const pick = () => {
     let r = random();
     for (const [op, weight] of MIX) {
-      if (r < weight) return op === 'PUT' && target.readOnly ? 'GET' : op;
+      if (r < weight) return op;
       r -= weight;
     }
     return MIX[0][0];
